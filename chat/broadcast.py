@@ -1,0 +1,85 @@
+"""The only module that talks to the channel layer.
+
+The layer is a doorbell, not a mailbox: it is at-most-once, a full channel drops silently, and
+channels-redis forgets a group member after ``group_expiry``. So every event is published only
+after the transaction that made it commits, every ``message`` carries its room's seq, and a client
+that sees a gap (or reconnects) asks the database through ``sync``.
+
+Each event is encoded once per message — JSON text and msgpack bytes — and the consumers write
+those bytes to their sockets as they are, with no per-recipient encoding.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer  # noqa: TID251  (this module is the exception)
+from django.db import transaction
+
+from chat import protocol
+
+log = logging.getLogger(__name__)
+
+#: Layer message types the consumer handles. Two types only, so a new kind of event never meets
+#: an old worker's "No handler for message type" during a rolling deploy.
+EVENT = "linli.event"
+CONTROL = "linli.control"
+
+
+def room_group(room_id: int) -> str:
+    """The layer group of a room's sockets (ASCII, from the id: never from a room name)."""
+    return f"room.{int(room_id)}"
+
+
+def user_group(person_id: int) -> str:
+    """The layer group of all of one person's sockets, on every worker."""
+    return f"user.{int(person_id)}"
+
+
+def layer():
+    return get_channel_layer()
+
+
+def event_message(frame: dict[str, Any], room_id: int | None = None) -> dict[str, Any]:
+    """A layer message carrying one frame pre-encoded in both encodings (msgpack-safe)."""
+    text, binary = protocol.encode_both(frame)
+    return {"type": EVENT, "json": text, "msgpack": binary, "room": room_id}
+
+
+def _send_now(group: str, message: dict[str, Any]) -> None:
+    try:
+        async_to_sync(layer().group_send)(group, message)
+    except Exception:
+        # The database already holds the change; clients fill the gap through sync.
+        log.warning("channel layer publish to %s failed", group, exc_info=True)
+
+
+def publish_room_event(room_id: int, frame: dict[str, Any]) -> None:
+    """Publish ``frame`` to a room's sockets once the current transaction commits."""
+    message = event_message(frame, room_id)
+    transaction.on_commit(lambda: _send_now(room_group(room_id), message))
+
+
+def publish_user_event(person_id: int, frame: dict[str, Any]) -> None:
+    """Publish ``frame`` to every socket of one person once the current transaction commits."""
+    message = event_message(frame)
+    transaction.on_commit(lambda: _send_now(user_group(person_id), message))
+
+
+def publish_user_control(person_id: int, op: str, **fields: Any) -> None:
+    """Tell every socket of a person to change itself (join or leave a room group, close …)."""
+    message = {"type": CONTROL, "op": op, **fields}
+    transaction.on_commit(lambda: _send_now(user_group(person_id), message))
+
+
+async def layer_round_trip() -> bool:
+    """Send a message to a fresh channel and read it back: the layer's health check."""
+    channel_layer = layer()
+    channel = await channel_layer.new_channel()
+    token = uuid.uuid4().hex
+    await channel_layer.send(channel, {"type": "linli.health", "token": token})
+    received = await channel_layer.receive(channel)
+    return received.get("token") == token

@@ -1,0 +1,238 @@
+"""Rooms, memberships and messages.
+
+The database is the truth: each room numbers its messages 1, 2, 3 … (``Room.last_seq`` is bumped
+under a row lock in the transaction that inserts the message), and the channel layer only rings
+the doorbell after commit.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from server.community.models import Community, Neighbourhood
+
+
+class RoomKind(models.TextChoices):
+    NEIGHBOURHOOD = "neighbourhood", _("小区群")
+    TOPIC = "topic", _("专题公共群")
+    DIRECT = "direct", _("敲门")
+    COORDINATION = "coordination", _("五位一体")
+    WORK = "work", _("工作群")
+
+
+#: Rooms an observer may read in the communities under them.
+PUBLIC_KINDS = frozenset({RoomKind.NEIGHBOURHOOD, RoomKind.TOPIC})
+
+
+class Room(models.Model):
+    class JoinPolicy(models.TextChoices):
+        AUTOMATIC = "automatic", _("自动")  # membership follows from role or address
+        OPEN = "open", _("开放")
+        APPROVAL = "approval", _("需审核")
+        INVITE = "invite", _("仅限双方")  # direct rooms
+
+    class WorkGroup(models.TextChoices):
+        NONE = "", "-"
+        PARTY = "party", _("党员群")
+        STAFF = "staff", _("居委工作群")
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="rooms")
+    kind = models.CharField(max_length=16, choices=RoomKind.choices)
+    name = models.CharField(max_length=60)
+    description = models.CharField(max_length=500, blank=True)
+    category = models.CharField(max_length=20, blank=True)
+    neighbourhood = models.OneToOneField(
+        Neighbourhood, null=True, blank=True, on_delete=models.PROTECT, related_name="room"
+    )
+    work_group = models.CharField(max_length=10, choices=WorkGroup.choices, blank=True)
+    join_policy = models.CharField(
+        max_length=10, choices=JoinPolicy.choices, default=JoinPolicy.AUTOMATIC
+    )
+    last_seq = models.PositiveBigIntegerField(default=0)
+    muted_until = models.DateTimeField(null=True, blank=True)  # 全员禁言
+    muted_forever = models.BooleanField(default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["community", "kind"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "kind"],
+                condition=Q(kind="coordination") | Q(kind="neighbourhood", neighbourhood=None),
+                name="one_coordination_and_community_room",
+            ),
+            models.UniqueConstraint(
+                fields=["community", "work_group"],
+                condition=Q(kind="work"),
+                name="one_work_room_per_group",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} #{self.pk}"
+
+
+class Membership(models.Model):
+    class Rank(models.TextChoices):
+        MEMBER = "member", _("成员")
+        MODERATOR = "moderator", _("版主")
+        OWNER = "owner", _("群主")
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="memberships")
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    rank = models.CharField(max_length=10, choices=Rank.choices, default=Rank.MEMBER)
+    muted_until = models.DateTimeField(null=True, blank=True)
+    muted_forever = models.BooleanField(default=False)
+    read_seq = models.PositiveBigIntegerField(default=0)
+    joined_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["room", "person"], name="one_membership")]
+
+
+class Message(models.Model):
+    class Kind(models.TextChoices):
+        USER = "user", _("用户")
+        SYSTEM = "system", _("系统")
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="messages")
+    seq = models.PositiveBigIntegerField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.USER)
+    body = models.TextField(blank=True)
+    client_id = models.CharField(max_length=64, null=True, blank=True)
+    reply_to = models.PositiveBigIntegerField(null=True, blank=True)
+    mentions = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["room", "seq"], name="message_seq"),
+            # A retried send (same client_id) stores nothing new: the original is acked again.
+            models.UniqueConstraint(
+                fields=["author", "client_id"],
+                condition=Q(client_id__isnull=False),
+                name="message_client_id",
+            ),
+        ]
+
+
+class Pin(models.Model):
+    """A 议题 or announcement pinned to a room by its owner or a moderator."""
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="pins")
+    seq = models.PositiveBigIntegerField()
+    title = models.CharField(max_length=100, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["room", "seq"], name="one_pin_per_message")]
+
+
+class JoinRequest(models.Model):
+    """An application to a topic room whose join policy is ``approval``."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待审核")
+        APPROVED = "approved", _("已通过")
+        REFUSED = "refused", _("已拒绝")
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="join_requests")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["room", "person"], condition=Q(status="pending"), name="one_pending_request"
+            )
+        ]
+
+
+class Knock(models.Model):
+    """敲门: a request to open a direct room, carrying its first message."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待回应")
+        ACCEPTED = "accepted", _("已开门")
+        DECLINED = "declined", _("已婉拒")
+
+    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    body = models.TextField()
+    client_id = models.CharField(max_length=64)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    room = models.ForeignKey(Room, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(default=timezone.now)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["sender", "created_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["sender", "client_id"], name="knock_client_id"),
+            models.UniqueConstraint(
+                fields=["sender", "recipient"],
+                condition=Q(status="pending"),
+                name="one_pending_knock",
+            ),
+        ]
+
+
+class DirectPair(models.Model):
+    """The one direct room of two people (low id first), so a second knock reuses it."""
+
+    low = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    high = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    room = models.OneToOneField(Room, on_delete=models.CASCADE, related_name="direct_pair")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["low", "high"], name="one_direct_room")]
+
+
+class Block(models.Model):
+    """One person blocks another: no knocks, no direct messages, either way."""
+
+    blocker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    blocked = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["blocker", "blocked"], name="one_block")]
+
+
+class AuditEntry(models.Model):
+    """Every moderation act (全程可监督、可追溯); observers may read these."""
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="audit")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=20)
+    target_person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    target_seq = models.PositiveBigIntegerField(null=True, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(default=timezone.now)

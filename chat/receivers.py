@@ -1,0 +1,1 @@
+# connected in chat/apps.py

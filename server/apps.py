@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class ServerConfig(AppConfig):
+    """The project itself: the ``serve`` and ``demo`` commands and the deployment checks."""
+
+    name = "server"
+    verbose_name = "Linli server"
+
+    def ready(self) -> None:
+        from server import checks  # noqa: F401  (registers linli.E001 …)

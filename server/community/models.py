@@ -1,0 +1,229 @@
+"""Where people live and who they are.
+
+district (区) → street (街镇) → community (居委 or 村) → neighbourhood (小区) → household.
+A person belongs to one community. Real-name data is kept only as an HMAC plus a masked form
+(后台实名、前台自愿): rooms show the display name, cadres reviewing a join see the masked forms.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin, UserManager
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class District(models.Model):
+    """区."""
+
+    name = models.CharField(max_length=100, unique=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Street(models.Model):
+    """街道 or 镇."""
+
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="streets")
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["district", "name"], name="street_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Community(models.Model):
+    """The governance unit: a residents' committee (居委) or a village (村)."""
+
+    class Kind(models.TextChoices):
+        RESIDENTS_COMMITTEE = "committee", _("居委")
+        VILLAGE = "village", _("村")
+
+    street = models.ForeignKey(Street, on_delete=models.PROTECT, related_name="communities")
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.RESIDENTS_COMMITTEE)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "communities"
+        constraints = [models.UniqueConstraint(fields=["street", "name"], name="community_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Neighbourhood(models.Model):
+    """小区: a residential estate inside a community."""
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="neighbourhoods")
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["community", "name"], name="neighbourhood_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    """What a person is in their community (DESIGN.md's table)."""
+
+    RESIDENT = "resident", _("居民")
+    CADRE = "cadre", _("居委干部")
+    MODERATOR = "moderator", _("居民版主")
+    OWNERS_COMMITTEE = "owners_committee", _("业委会")
+    PROPERTY = "property", _("物业")
+    POLICE = "police", _("社区民警")
+    OBSERVER = "observer", _("观察员")
+
+
+#: Roles that may knock across their whole community and whose messages carry their role.
+OFFICIAL_ROLES = frozenset({Role.CADRE, Role.PROPERTY, Role.POLICE, Role.OWNERS_COMMITTEE})
+#: Roles seated in the coordination room (五位一体).
+COORDINATION_ROLES = frozenset({Role.CADRE, Role.OWNERS_COMMITTEE, Role.PROPERTY, Role.POLICE})
+
+
+class Verification(models.TextChoices):
+    PENDING = "pending", _("待审核")
+    APPROVED = "approved", _("已通过")
+    REJECTED = "rejected", _("未通过")
+
+
+class PersonManager(UserManager):
+    use_in_migrations = True
+
+    def create_superuser(self, username, email=None, password=None, **extra):  # type: ignore[override]
+        extra.setdefault("verification", Verification.APPROVED)
+        extra.setdefault("display_name", username)
+        return super().create_superuser(username, email, password, **extra)
+
+
+class Person(AbstractBaseUser, PermissionsMixin):
+    """A verified (or applying) member of a community; also Django's user model."""
+
+    username = models.CharField(max_length=64, unique=True)
+    email = models.EmailField(blank=True)
+    display_name = models.CharField(max_length=40)
+    show_building = models.BooleanField(default=False)
+    language = models.CharField(max_length=10, default="zh-hans")
+
+    # Real-name data, never stored in clear (see server.community.identity).
+    real_name = models.CharField(max_length=60, blank=True)
+    id_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    id_masked = models.CharField(max_length=24, blank=True)
+    phone_masked = models.CharField(max_length=20, blank=True)
+
+    community = models.ForeignKey(
+        Community, null=True, blank=True, on_delete=models.PROTECT, related_name="people"
+    )
+    neighbourhood = models.ForeignKey(
+        Neighbourhood, null=True, blank=True, on_delete=models.PROTECT, related_name="people"
+    )
+    building = models.CharField(max_length=20, blank=True)
+    unit = models.CharField(max_length=20, blank=True)
+    room_number = models.CharField(max_length=20, blank=True)
+
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.RESIDENT)
+    party_member = models.BooleanField(default=False)
+
+    verification = models.CharField(
+        max_length=10, choices=Verification.choices, default=Verification.PENDING
+    )
+    rejection_reason = models.CharField(max_length=200, blank=True)
+    reviewed_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    applied_at = models.DateTimeField(default=timezone.now)
+
+    # An observer (街镇/区 观察员) watches a street or a whole district.
+    observer_street = models.ForeignKey(
+        Street, null=True, blank=True, on_delete=models.PROTECT, related_name="observers"
+    )
+    observer_district = models.ForeignKey(
+        District, null=True, blank=True, on_delete=models.PROTECT, related_name="observers"
+    )
+
+    is_staff = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True)
+
+    objects = PersonManager()
+
+    USERNAME_FIELD = "username"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = "person"
+        verbose_name_plural = "people"
+        constraints = [
+            # One live application (pending or approved) per ID number per community.
+            models.UniqueConstraint(
+                fields=["community", "id_hash"],
+                condition=Q(verification__in=["pending", "approved"]) & ~Q(id_hash=""),
+                name="one_live_application_per_id",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.display_name} ({self.username})"
+
+    @property
+    def is_approved(self) -> bool:
+        return self.verification == Verification.APPROVED and self.is_active
+
+    @property
+    def location(self) -> str:
+        """Building and room as shown to neighbours when the person chooses to show them."""
+        parts = [p for p in (self.building, self.unit, self.room_number) if p]
+        return "-".join(parts)
+
+
+class InviteCode(models.Model):
+    """A community's join code, printable as a QR poster."""
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="invite_codes")
+    code = models.CharField(max_length=32, unique=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked = models.BooleanField(default=False)
+    created_by = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.code
+
+    def is_valid(self, now=None) -> bool:
+        now = now or timezone.now()
+        return not self.revoked and (self.expires_at is None or self.expires_at > now)
+
+
+class ApiToken(models.Model):
+    """A bearer token for non-browser clients; only its SHA-256 is stored."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="api_tokens")
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+
+class PersonalDataAccess(models.Model):
+    """Who looked at whose personal data, and why (kept at least six months)."""
+
+    viewer = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    subject = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    purpose = models.CharField(max_length=60)
+    at = models.DateTimeField(default=timezone.now)

@@ -1,3 +1,103 @@
-from ninja import Router
+"""HTTP side of the chat: rooms, history, topic rooms, the audit log (PROTOCOL.md's HTTP part)."""
 
-router = Router(tags=["rooms"])
+from __future__ import annotations
+
+from ninja import Query, Router, Schema
+from pydantic import Field
+
+from chat import protocol
+from chat.actions import moderation, reading, rooms
+from server.api import AUTH
+from server.policy import Actor
+
+router = Router(tags=["rooms"], auth=AUTH)
+
+
+def _actor(request) -> Actor:
+    return Actor.of(request.auth)
+
+
+class RoomOut(Schema):
+    id: int
+    kind: str
+    name: str
+    last_seq: int
+    unread: int = 0
+    description: str = ""
+    category: str = ""
+
+
+class Author(Schema):
+    id: int
+    display_name: str
+    role: str
+    badges: list[str]
+
+
+class MessageOut(Schema):
+    room: int
+    seq: int
+    id: int
+    author: Author | None
+    body: str | None = None
+    ts: str
+    client_id: str | None
+    reply_to: int | None
+    kind: str
+    deleted: bool
+    edited: bool
+
+
+class PageIn(Schema):
+    before: int | None = Field(None, ge=1, le=2**63 - 1)
+    limit: int = Field(50, ge=1, le=protocol.HISTORY_LIMIT_MAX)
+
+
+class TopicIn(Schema):
+    name: str = Field(..., min_length=1, max_length=60)
+    description: str = Field("", max_length=500)
+    category: str = "其他"
+    open_to_all: bool = True
+
+
+class TopicOut(RoomOut):
+    join_policy: str
+    joined: bool
+
+
+@router.get("/rooms", response=list[RoomOut])
+def list_rooms(request):
+    """The rooms the caller is in (observers: the public rooms they watch)."""
+    return reading.room_entries(_actor(request))
+
+
+@router.get("/rooms/{room_id}/messages", response=list[MessageOut])
+def room_messages(request, room_id: int, page: Query[PageIn]):
+    """Up to ``limit`` messages with seq < ``before`` (the newest page without it), ascending."""
+    return reading.history(_actor(request), room_id, page.before, page.limit)
+
+
+@router.get("/topics", response=list[TopicOut])
+def list_topics(request):
+    """Every topic room (专题公共群) of the caller's community, joined or not."""
+    return rooms.list_topic_rooms(_actor(request))
+
+
+@router.post("/topics", response={201: TopicOut})
+def create_topic(request, data: TopicIn):
+    room = rooms.create_topic_room(_actor(request), **data.dict())
+    entry = next(t for t in rooms.list_topic_rooms(_actor(request)) if t["id"] == room.pk)
+    return 201, entry
+
+
+@router.post("/topics/{room_id}/join")
+def join_topic(request, room_id: int):
+    """Join an open topic room, or apply to one that needs the owner's approval."""
+    return {"outcome": rooms.do_join_topic(_actor(request), room_id)}
+
+
+@router.get("/rooms/{room_id}/audit")
+def room_audit(request, room_id: int):
+    """The room's moderation record (全程可监督): for its moderators and observers above it."""
+    return moderation.audit_log(_actor(request), room_id)
+

@@ -43,10 +43,16 @@ def layer():
     return get_channel_layer()
 
 
-def event_message(frame: dict[str, Any], room_id: int | None = None) -> dict[str, Any]:
-    """A layer message carrying one frame pre-encoded in both encodings (msgpack-safe)."""
+def event_message(
+    frame: dict[str, Any], room_id: int | None = None, seq: int | None = None
+) -> dict[str, Any]:
+    """A layer message carrying one frame pre-encoded in both encodings (msgpack-safe).
+
+    ``seq`` is set only for a new message in a room: the consumer uses it to drop what it already
+    sent and to fill a gap from the database. Other room events (tombstones, edits, pins) carry none.
+    """
     text, binary = protocol.encode_both(frame)
-    return {"type": EVENT, "json": text, "msgpack": binary, "room": room_id}
+    return {"type": EVENT, "json": text, "msgpack": binary, "room": room_id, "seq": seq}
 
 
 def _send_now(group: str, message: dict[str, Any]) -> None:
@@ -57,9 +63,9 @@ def _send_now(group: str, message: dict[str, Any]) -> None:
         log.warning("channel layer publish to %s failed", group, exc_info=True)
 
 
-def publish_room_event(room_id: int, frame: dict[str, Any]) -> None:
+def publish_room_event(room_id: int, frame: dict[str, Any], seq: int | None = None) -> None:
     """Publish ``frame`` to a room's sockets once the current transaction commits."""
-    message = event_message(frame, room_id)
+    message = event_message(frame, room_id, seq)
     transaction.on_commit(lambda: _send_now(room_group(room_id), message))
 
 
@@ -67,6 +73,19 @@ def publish_user_event(person_id: int, frame: dict[str, Any]) -> None:
     """Publish ``frame`` to every socket of one person once the current transaction commits."""
     message = event_message(frame)
     transaction.on_commit(lambda: _send_now(user_group(person_id), message))
+
+
+def publish_room_event_now(room_id: int, frame: dict[str, Any]) -> None:
+    """Publish soft state (typing) at once: nothing is stored, so there is nothing to wait for."""
+    _send_now(room_group(room_id), event_message(frame, room_id))
+
+
+async def apublish_room_event_now(room_id: int, frame: dict[str, Any]) -> None:
+    """The same, from async code."""
+    try:
+        await layer().group_send(room_group(room_id), event_message(frame, room_id))
+    except Exception:
+        log.warning("channel layer publish to room %s failed", room_id, exc_info=True)
 
 
 def publish_user_control(person_id: int, op: str, **fields: Any) -> None:

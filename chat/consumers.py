@@ -1,5 +1,344 @@
+"""The WebSocket consumer: translates frames to actions and events to frames, nothing more.
+
+It holds no business rules and runs no ORM of its own: every client frame makes one
+``database_sync_to_async`` hop into an action, whose ``ActionError`` becomes an ``error`` frame
+that echoes ``ref``. A bad frame never closes the socket; only abuse does (a frame over the hard
+cap, sustained flooding), with a 4xxx code.
+
+The seam between replayed and live messages: per room, ``live_from`` is the room's last seq when
+the socket started receiving it live (in ``welcome`` or ``room_joined``). ``sync`` replays only up
+to there; everything after comes live. ``ceilings`` is the highest seq given live: an event at or
+below it is a duplicate and dropped, and an event that skips ahead means the layer dropped
+something, so the socket fetches the missing range from the database before passing it on.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.db import DatabaseError
+from django.utils import translation
+
+from chat import broadcast, events, protocol
+from chat.actions import knocks, messages, moderation, reading, rooms
+from chat.actions.access import readable_room_ids
+from chat.ratelimit import FloodGuard, TokenBucket
+from presence.actions import TypingThrottle, relay_typing
+from server.errors import ActionError, ErrorCode
+from server.policy import Actor
+
+log = logging.getLogger(__name__)
+
+#: channels-redis forgets a group member after ``group_expiry`` (a day): re-join well before.
+GROUP_REFRESH_S = 3600.0
+#: Frames that cost a write; they draw on the send bucket.
+METERED = frozenset({"send", "edit", "knock", "history", "sync", "pin", "mute", "delete"})
+
+db = database_sync_to_async
 
 
 class ChatConsumer(AsyncWebsocketConsumer):
-    pass
+    # --- Connection lifecycle ----------------------------------------------------------------
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not getattr(user, "is_approved", False):
+            await self.close()  # before accept: the handshake is refused, the socket never opens
+            return
+        offered = self.scope.get("subprotocols") or []
+        subprotocol, self.encoding = protocol.choose_subprotocol(offered)
+        self.actor = Actor.of(user)
+        self.token_id = (self.scope.get("auth") or {}).get("token_id")
+        self.ceilings: dict[int, int] = {}
+        self.live_from: dict[int, int] = {}
+        self.bucket = TokenBucket(settings.LINLI_SEND_RATE, settings.LINLI_SEND_BURST)
+        self.flood = FloodGuard(settings.LINLI_FLOOD_STRIKES)
+        self.typing = TypingThrottle()
+        self.groups_refreshed = time.monotonic()
+        await self.accept(subprotocol)
+        await self.channel_layer.group_add(broadcast.user_group(self.actor.person_id), self.channel_name)
+        # Join the groups before reading last_seq, so no message falls between the two.
+        for room_id in await db(readable_room_ids)(self.actor):
+            await self.channel_layer.group_add(broadcast.room_group(room_id), self.channel_name)
+        welcome = await db(reading.welcome)(self.actor)
+        welcome["knocks"] = await db(knocks.pending_knocks)(self.actor)
+        self.ceilings = {entry["id"]: entry["last_seq"] for entry in welcome["rooms"]}
+        self.live_from = dict(self.ceilings)
+        await self.send_frame(welcome)
+
+    async def disconnect(self, code: int) -> None:
+        if not hasattr(self, "actor"):
+            return
+        for room_id in list(self.ceilings):
+            await self.channel_layer.group_discard(broadcast.room_group(room_id), self.channel_name)
+        await self.channel_layer.group_discard(
+            broadcast.user_group(self.actor.person_id), self.channel_name
+        )
+
+    # --- Writing -----------------------------------------------------------------------------
+
+    async def send_frame(self, frame: dict[str, Any]) -> None:
+        data = protocol.encode(frame, self.encoding)
+        if isinstance(data, bytes):
+            await self.send(bytes_data=data)
+        else:
+            await self.send(text_data=data)
+
+    async def send_error(self, err: ActionError | protocol.ProtocolError, ref: str | None) -> None:
+        with translation.override(self.actor.language):
+            await self.send_frame(protocol.error_from(err, ref))
+
+    # --- Client frames -------------------------------------------------------------------------
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        data = text_data if text_data is not None else bytes_data
+        try:
+            frame = protocol.decode(data if data is not None else "", self.encoding)
+        except protocol.ProtocolError as err:
+            await self.send_error(err, err.ref)
+            if err.close_code:
+                await self.close(code=err.close_code)
+            return
+        kind = frame_name(frame)
+        handler = HANDLERS.get(kind)
+        if handler is None:
+            err = ActionError(ErrorCode.UNKNOWN_TYPE, "这个服务器还不支持这种操作。")
+            await self.send_error(err, frame.ref)
+            return
+        if kind in METERED and not await self._within_rate(frame.ref):
+            return
+        try:
+            await handler(self, frame)
+        except ActionError as err:
+            await self.send_error(err, frame.ref)
+        except DatabaseError:
+            log.warning("database unavailable for %s", kind, exc_info=True)
+            await self.send_error(
+                ActionError(ErrorCode.UNAVAILABLE, "暂时无法保存，请用同一 client_id 重试。", retry_after=1),
+                frame.ref,
+            )
+        except Exception:
+            log.exception("unexpected error handling %s", kind)
+            await self.send_error(ActionError(ErrorCode.INTERNAL, "服务器出错了。"), frame.ref)
+
+    async def _within_rate(self, ref: str | None) -> bool:
+        wait = self.bucket.take()
+        if not wait:
+            self.flood.allowed()
+            return True
+        await self.send_error(
+            ActionError(ErrorCode.RATE_LIMITED, "发得太快了，请稍后再试。", retry_after=round(wait, 2)),
+            ref,
+        )
+        if self.flood.refused():
+            await self.close(code=protocol.CLOSE_FLOOD)
+        return False
+
+    async def on_send(self, f) -> None:
+        sent = await db(messages.do_send)(
+            self.actor, f.room, f.body, f.client_id, f.reply_to, list(getattr(f, "mentions", None) or ())
+        )
+        await self.send_frame(_ack(sent.message, f.ref))
+
+    async def on_sync(self, f) -> None:
+        batches, more = await db(reading.replay)(self.actor, dict(f.rooms), dict(self.live_from))
+        for batch in batches:
+            for frame in batch:
+                await self.send_frame(frame)
+        done: dict[str, Any] = {"type": "synced", "more": {str(k): v for k, v in more.items()}}
+        await self.send_frame(_with_ref(done, f.ref))
+
+    async def on_history(self, f) -> None:
+        page = await db(reading.history)(self.actor, f.room, f.before, f.limit)
+        await self.send_frame(_with_ref({"type": "history", "room": f.room, "messages": page}, f.ref))
+
+    async def on_read(self, f) -> None:
+        await db(messages.do_read)(self.actor, f.room, f.seq)
+
+    async def on_typing(self, f) -> None:
+        await relay_typing(self.actor, f.room, self.ceilings, self.typing)
+
+    async def on_ping(self, f) -> None:
+        if time.monotonic() - self.groups_refreshed > GROUP_REFRESH_S:
+            await self._refresh_groups()
+        await self.send_frame(_with_ref({"type": "pong"}, f.ref))
+
+    async def on_edit(self, f) -> None:
+        msg = await db(messages.do_edit)(self.actor, f.room, f.seq, f.body)
+        await self.send_frame(_ack(msg, f.ref))
+
+    async def on_delete(self, f) -> None:
+        msg = await db(messages.do_delete)(self.actor, f.room, f.seq)
+        await self.send_frame(_ack(msg, f.ref))
+
+    async def on_pin(self, f) -> None:
+        await db(moderation.do_pin)(self.actor, f.room, f.seq, f.title)
+        await self._done(f)
+
+    async def on_unpin(self, f) -> None:
+        await db(moderation.do_unpin)(self.actor, f.room, f.seq)
+        await self._done(f)
+
+    async def on_mute(self, f) -> None:
+        until = await db(moderation.do_mute)(self.actor, f.room, f.user, f.minutes)
+        await self._done(f, until=until)
+
+    async def on_unmute(self, f) -> None:
+        await db(moderation.do_unmute)(self.actor, f.room, f.user)
+        await self._done(f)
+
+    async def on_knock(self, f) -> None:
+        result = await db(knocks.do_knock)(self.actor, f.user, f.body, f.client_id)
+        if "knock" in result:
+            await self.send_frame(_with_ref({"type": "knocked", "knock": result["knock"]}, f.ref))
+        else:
+            await self.send_frame(_with_ref({"type": "ack", **result}, f.ref))
+
+    async def on_knock_answer(self, f) -> None:
+        result = await db(knocks.do_answer_knock)(self.actor, f.knock, f.accept)
+        await self._done(f, **result)
+
+    async def on_block(self, f) -> None:
+        await db(knocks.do_block)(self.actor, f.user)
+        await self._done(f)
+
+    async def on_unblock(self, f) -> None:
+        await db(knocks.do_unblock)(self.actor, f.user)
+        await self._done(f)
+
+    async def on_join(self, f) -> None:
+        outcome = await db(rooms.do_join_topic)(self.actor, f.room)
+        await self._done(f, room=f.room, outcome=outcome)
+
+    async def on_leave(self, f) -> None:
+        await db(rooms.do_leave_topic)(self.actor, f.room)
+        await self._done(f, room=f.room)
+
+    async def on_join_answer(self, f) -> None:
+        status = await db(rooms.do_answer_join)(self.actor, f.room, f.user, f.accept)
+        await self._done(f, room=f.room, user=f.user, status=status)
+
+    async def on_remove(self, f) -> None:
+        await db(rooms.do_remove_member)(self.actor, f.room, f.user)
+        await self._done(f)
+
+    async def _done(self, f, **fields: Any) -> None:
+        """The generic answer to a moderation or room frame: ``{"type": "ok", "ref", …}``."""
+        await self.send_frame(_with_ref({"type": "ok", "for": frame_name(f), **fields}, f.ref))
+
+    # --- Layer events ----------------------------------------------------------------------------
+
+    async def linli_event(self, event: dict[str, Any]) -> None:
+        room_id, seq = event.get("room"), event.get("seq")
+        if room_id is not None:
+            ceiling = self.ceilings.get(room_id)
+            if ceiling is None:
+                return  # no longer (or not yet) a room of this socket
+            if seq is not None:
+                if seq <= ceiling:
+                    return  # already given, or sync will give it
+                if seq > ceiling + 1:
+                    await self._fill_gap(room_id, ceiling, seq - 1)
+                self.ceilings[room_id] = seq
+        if self.encoding is protocol.Encoding.MSGPACK:
+            await self.send(bytes_data=event["msgpack"])
+        else:
+            await self.send(text_data=event["json"])
+
+    async def _fill_gap(self, room_id: int, after: int, upto: int) -> None:
+        try:
+            frames = await db(reading.gap)(self.actor, room_id, after, upto)
+        except (ActionError, DatabaseError):
+            return  # the client sees the gap in seq and syncs
+        for frame in frames:
+            await self.send_frame(frame)
+
+    async def linli_control(self, event: dict[str, Any]) -> None:
+        op = event.get("op")
+        if op == "join":
+            await self._open_room(event["room"])
+        elif op == "leave":
+            await self._close_room(event["room"])
+        elif op == "revoke" and self.token_id is not None and event.get("token") == self.token_id:
+            await self.close(code=protocol.CLOSE_TOKEN_REVOKED)
+        elif op == "refresh":
+            await self._reload_actor()
+
+    async def linli_health(self, event: dict[str, Any]) -> None:
+        """Health probes go to their own channel; nothing to do if one ever lands here."""
+
+    async def _open_room(self, room_id: int) -> None:
+        if room_id in self.ceilings:
+            return
+        await self.channel_layer.group_add(broadcast.room_group(room_id), self.channel_name)
+        entries = await db(reading.room_entries)(self.actor, [room_id])
+        if not entries:
+            await self.channel_layer.group_discard(broadcast.room_group(room_id), self.channel_name)
+            return
+        self.ceilings[room_id] = self.live_from[room_id] = entries[0]["last_seq"]
+        await self.send_frame({"type": "room_joined", "room": entries[0]})
+
+    async def _close_room(self, room_id: int) -> None:
+        self.live_from.pop(room_id, None)
+        if self.ceilings.pop(room_id, None) is None:
+            return
+        await self.channel_layer.group_discard(broadcast.room_group(room_id), self.channel_name)
+        await self.send_frame({"type": "room_left", "room": room_id})
+
+    async def _reload_actor(self) -> None:
+        from server.community.models import Person
+
+        person = await db(Person.objects.get)(pk=self.actor.person_id)
+        self.actor = Actor.of(person)
+
+    async def _refresh_groups(self) -> None:
+        self.groups_refreshed = time.monotonic()
+        await self.channel_layer.group_add(broadcast.user_group(self.actor.person_id), self.channel_name)
+        for room_id in self.ceilings:
+            await self.channel_layer.group_add(broadcast.room_group(room_id), self.channel_name)
+
+
+def frame_name(frame) -> str:
+    return _FRAME_NAMES[type(frame)]
+
+
+def _with_ref(frame: dict[str, Any], ref: str | None) -> dict[str, Any]:
+    if ref is not None:
+        frame["ref"] = ref
+    return frame
+
+
+def _ack(msg, ref: str | None) -> dict[str, Any]:
+    return events.ack(msg, ref)
+
+
+#: Frame type → handler: an explicit table, never ``getattr`` on what a client sent.
+HANDLERS = {
+    "send": ChatConsumer.on_send,
+    "sync": ChatConsumer.on_sync,
+    "history": ChatConsumer.on_history,
+    "read": ChatConsumer.on_read,
+    "typing": ChatConsumer.on_typing,
+    "ping": ChatConsumer.on_ping,
+    "edit": ChatConsumer.on_edit,
+    "delete": ChatConsumer.on_delete,
+    "pin": ChatConsumer.on_pin,
+    "unpin": ChatConsumer.on_unpin,
+    "mute": ChatConsumer.on_mute,
+    "unmute": ChatConsumer.on_unmute,
+    "knock": ChatConsumer.on_knock,
+    "knock_answer": ChatConsumer.on_knock_answer,
+    "block": ChatConsumer.on_block,
+    "unblock": ChatConsumer.on_unblock,
+    "join": ChatConsumer.on_join,
+    "leave": ChatConsumer.on_leave,
+    "join_answer": ChatConsumer.on_join_answer,
+    "remove": ChatConsumer.on_remove,
+}
+
+_FRAME_NAMES = {cls: name for name, cls in protocol.FRAME_TYPES.items()}

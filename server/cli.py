@@ -13,16 +13,20 @@ HELP = """linli — 邻里 neighbourhood chat server
 
 usage: linli COMMAND [options]
 
-  demo                 migrate, seed the demo community, and serve it (SQLite, no setup)
-  serve [--host H] [--port P] [--workers-note]
-                       serve HTTP and WebSockets with daphne (default 127.0.0.1:8000)
+  demo [--host H] [--port P] [--password P]
+                       migrate, seed the demo community, and serve it (SQLite, no setup)
+  serve [--host H] [--port P] [--access-log] [--proxy-headers]
+                       serve HTTP and WebSockets with daphne (default 127.0.0.1:8000);
+                       no access log unless asked, and then with ?token= values redacted
   migrate              create or upgrade the database tables
   seed_demo [--password P]
-                       create the demo district, community, rooms and accounts (idempotent)
-  import_residents FILE.csv --community ID
-                       onboard a community's existing roster in bulk
-  invite_code --community ID
-                       print a community's invite code and write its QR poster
+                       create the demo district, community, rooms and accounts (idempotent;
+                       default password linli-demo)
+  import_residents FILE.csv --community ID [--dry-run]
+                       onboard a community's existing roster in bulk (see its help for columns)
+  invite_code --community ID [--expires-days N] [--out DIR]
+                       print a community's invite code and join URL; write its QR poster
+  createsuperuser      an administrator for /admin/ (approves joins, manages communities)
   help COMMAND         the options of any command; every Django management command works too
 
 Configuration comes from the environment: see the README's table (DATABASE_URL, REDIS_URL,

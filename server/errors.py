@@ -47,7 +47,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
 
 
 class ActionError(Exception):
-    """A refused action: nothing was written. ``extra`` carries e.g. ``retry_after`` or ``until``."""
+    """A refused action: nothing was written. ``extra`` carries e.g. ``retry_after``, ``until``."""
 
     def __init__(self, code: ErrorCode, message: Any, **extra: Any) -> None:
         super().__init__(str(message))

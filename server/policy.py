@@ -19,6 +19,7 @@ from server.community.models import (
     Role,
     Verification,
 )
+from server.clock import iso
 from server.errors import ActionError, ErrorCode
 
 
@@ -37,6 +38,8 @@ class Actor:
     observer_district_id: int | None
     approved: bool
     is_staff: bool = False
+    display_name: str = ""
+    language: str = "zh-hans"
 
     @classmethod
     def of(cls, person: Person) -> Actor:
@@ -49,6 +52,8 @@ class Actor:
             observer_district_id=person.observer_district_id,
             approved=person.verification == Verification.APPROVED and person.is_active,
             is_staff=person.is_staff,
+            display_name=person.display_name,
+            language=person.language,
         )
 
     @property
@@ -87,6 +92,11 @@ def may_manage_invites(actor: Actor, community_id: int) -> bool:
     return may_review_joins(actor, community_id)
 
 
+def require_manage_invites(actor: Actor, community_id: int) -> None:
+    if not may_manage_invites(actor, community_id):
+        raise forbidden(_("只有本社区的居委干部可以管理邀请码。"))
+
+
 def may_observe(actor: Actor, community: Community) -> bool:
     """An observer sees the public rooms of communities in their street or district (观察权限)."""
     if not (actor.approved and actor.is_observer):
@@ -113,3 +123,107 @@ def in_coordination_room(role: str) -> bool:
 def may_knock_anyone(actor: Actor) -> bool:
     """Officials may knock on anyone in their community; residents knock on neighbours too."""
     return actor.is_official
+
+
+# --- Chat: reading, sending, moderating ------------------------------------------------------
+# Room and membership values come in already loaded; ``kind`` and ``rank`` are the string values
+# of chat.models.RoomKind and Membership.Rank (this module does not import the chat app).
+
+PUBLIC_ROOM_KINDS = frozenset({"neighbourhood", "topic"})
+MODERATOR_RANKS = frozenset({"owner", "moderator"})
+
+
+def _not_member() -> ActionError:
+    # The same answer for "no such room" and "not yours", so direct rooms do not leak.
+    return ActionError(ErrorCode.NOT_MEMBER, _("你不在这个群里。"))
+
+
+def may_read_room(actor: Actor, room_kind: str, community: Community, is_member: bool) -> bool:
+    """Members read their rooms; observers read the public rooms of communities in their scope."""
+    if is_member:
+        return actor.approved
+    return room_kind in PUBLIC_ROOM_KINDS and may_observe(actor, community)
+
+
+def require_read_room(actor: Actor, room_kind: str, community: Community, is_member: bool) -> None:
+    if not may_read_room(actor, room_kind, community, is_member):
+        raise _not_member()
+
+
+def require_send(
+    actor: Actor,
+    *,
+    is_member: bool,
+    observer_can_read: bool,
+    mute_until,
+    muted_forever: bool,
+    room_mute_until,
+    room_muted_forever: bool,
+    rank: str | None,
+    now,
+) -> None:
+    """A member may post unless muted, alone or with the whole room (全员禁言, moderators excepted).
+
+    Observers only ever read (观察权限): their send is ``forbidden``, not ``not_member``.
+    """
+    if not is_member:
+        if observer_can_read:
+            raise forbidden(_("观察员只能查看，不能发言。"))
+        raise _not_member()
+    if muted_forever or (mute_until is not None and mute_until > now):
+        raise ActionError(
+            ErrorCode.MUTED,
+            _("你已被禁言。"),
+            until=None if muted_forever else iso(mute_until),
+        )
+    if rank not in MODERATOR_RANKS and (
+        room_muted_forever or (room_mute_until is not None and room_mute_until > now)
+    ):
+        raise ActionError(
+            ErrorCode.MUTED,
+            _("本群正在全员禁言。"),
+            until=None if room_muted_forever else iso(room_mute_until),
+        )
+
+
+def may_moderate(actor: Actor, rank: str | None) -> bool:
+    """群主 and 版主 moderate their room: pin, mute, delete others' messages, decide applications."""
+    return actor.approved and not actor.is_observer and rank in MODERATOR_RANKS
+
+
+def require_moderate(actor: Actor, rank: str | None) -> None:
+    if not may_moderate(actor, rank):
+        raise forbidden(_("只有群主或版主可以这样做。"))
+
+
+def require_mute_target(actor: Actor, target_role: str, target_rank: str | None) -> None:
+    """Nobody mutes themself, a cadre, or a room's owner; a resident moderator mutes members only."""
+    if target_role in (Role.CADRE, Role.OBSERVER) or target_rank == "owner":
+        raise forbidden(_("不能对居委干部、观察员或群主禁言。"))
+
+
+def may_create_topic(actor: Actor) -> bool:
+    """Cadres and resident moderators open topic rooms (专题公共群)."""
+    return actor.approved and actor.role in (Role.CADRE, Role.MODERATOR)
+
+
+def require_knock(actor: Actor, recipient: Person, blocked: bool) -> None:
+    """敲门: within one's own community, never on oneself, never across a block."""
+    if not actor.approved or actor.is_observer:
+        raise forbidden(_("观察员不能敲门。"))
+    if recipient.pk == actor.person_id:
+        raise ActionError(ErrorCode.INVALID, _("不能敲自己的门。"))
+    if (
+        not recipient.is_approved
+        or recipient.community_id is None
+        or recipient.community_id != actor.community_id
+        or recipient.role == Role.OBSERVER
+    ):
+        raise ActionError(ErrorCode.NOT_FOUND, _("找不到这位邻居。"))
+    if blocked:
+        raise forbidden(_("对方暂时不接受敲门。"))
+
+
+def may_decline_knock(recipient_role: str) -> bool:
+    """A knock to a cadre cannot be declined, only answered."""
+    return recipient_role != Role.CADRE

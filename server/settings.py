@@ -157,7 +157,14 @@ if REDIS_URL:
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            # Per-socket inbox: a 3,000-member room's burst must fit; past it events are dropped
+            # and sockets refill the gap from the database.
+            "CONFIG": {"capacity": 1000},
+        }
+    }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
@@ -180,6 +187,7 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env.str("LINLI_STATIC_ROOT", default=str(DATA_DIR / "static")))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # served by servestatic once collected
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "/media/"
 
@@ -198,3 +206,12 @@ LOGGING = {
 
 # --- Linli's own knobs ------------------------------------------------------------------------------
 LINLI_PUBLIC_URL = env.str("LINLI_PUBLIC_URL", default="http://127.0.0.1:8000")
+#: What one socket may send: a person types a few messages a second at most; a burst allows a
+#: paste of several. The benchmark raises these for its single fast sender.
+LINLI_SEND_RATE = env.float("LINLI_SEND_RATE", default=5.0)
+LINLI_SEND_BURST = env.float("LINLI_SEND_BURST", default=20.0)
+#: Refused frames in a row before the socket is closed for flooding (close code 4008).
+LINLI_FLOOD_STRIKES = env.int("LINLI_FLOOD_STRIKES", default=50)
+# Peers (addresses or CIDR networks, e.g. the nginx host) whose X-Forwarded-For the login rate
+# limiter believes. Empty: the TCP peer (REMOTE_ADDR) is the client.
+LINLI_TRUSTED_PROXIES = env.list("LINLI_TRUSTED_PROXIES", default=[])

@@ -1,0 +1,60 @@
+"""Fetch a room together with the right to use it, so no caller gets one without the check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chat.models import Membership, Room
+from server import policy
+from server.errors import ActionError, ErrorCode
+from server.policy import Actor
+
+
+@dataclass(frozen=True, slots=True)
+class RoomAccess:
+    room: Room
+    membership: Membership | None
+
+    @property
+    def rank(self) -> str | None:
+        return self.membership.rank if self.membership else None
+
+
+def _not_member() -> ActionError:
+    return ActionError(ErrorCode.NOT_MEMBER, policy._not_member().message)
+
+
+def access_room(actor: Actor, room_id: int, *, lock: bool = False) -> RoomAccess:
+    """The room and the actor's membership, if the actor may read it; else ``not_member``.
+
+    A room that does not exist gets the same answer as one the actor is not in, so the existence
+    of other people's direct rooms does not leak. ``lock`` takes the room row lock (for writers).
+    """
+    rooms = Room.objects.select_related("community__street")
+    if lock:
+        rooms = rooms.select_for_update(no_key=True, of=("self",))
+    room = rooms.filter(pk=room_id).first()
+    if room is None:
+        raise _not_member()
+    membership = Membership.objects.filter(room=room, person_id=actor.person_id).first()
+    policy.require_read_room(actor, room.kind, room.community, membership is not None)
+    return RoomAccess(room, membership)
+
+
+def readable_room_ids(actor: Actor) -> list[int]:
+    """Every room whose events the actor's sockets receive: memberships, plus observed rooms."""
+    if actor.is_observer:
+        return list(observed_rooms(actor).values_list("pk", flat=True))
+    return list(
+        Membership.objects.filter(person_id=actor.person_id).values_list("room_id", flat=True)
+    )
+
+
+def observed_rooms(actor: Actor):
+    """The public rooms of the communities in an observer's street or district (观察权限)."""
+    rooms = Room.objects.filter(kind__in=policy.PUBLIC_ROOM_KINDS)
+    if actor.observer_street_id is not None:
+        return rooms.filter(community__street_id=actor.observer_street_id)
+    if actor.observer_district_id is not None:
+        return rooms.filter(community__street__district_id=actor.observer_district_id)
+    return rooms.none()

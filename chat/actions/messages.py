@@ -1,0 +1,228 @@
+"""Sending, editing, deleting and reading messages.
+
+One database transaction per send: lock the room row, take the next seq, insert, commit — then
+ring the doorbell. ``ack`` is returned only after the commit, so an ack means stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from chat import broadcast, events
+from chat.actions.access import RoomAccess, access_room
+from chat.models import Block, DirectPair, Membership, Message, Room, RoomKind
+from server import policy
+from server.community.models import Person
+from server.errors import ActionError, ErrorCode
+from server.policy import Actor
+
+#: Residents may correct a message for this long after sending it; after that it stands as sent.
+EDIT_WINDOW = timedelta(minutes=15)
+#: A message may name at most this many people to notify.
+MAX_MENTIONS = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """The outcome of a send: the stored message (new, or the original of a retried client_id)."""
+
+    message: Message
+    duplicate: bool
+
+
+def _existing(actor: Actor, client_id: str, room_id: int) -> Message | None:
+    original = Message.objects.filter(author_id=actor.person_id, client_id=client_id).first()
+    if original is not None and original.room_id != room_id:
+        raise ActionError(ErrorCode.INVALID, _("这个 client_id 已在别的群用过，请换一个。"))
+    return original
+
+
+def _check_reply(room: Room, reply_to: int | None) -> None:
+    if reply_to is None:
+        return
+    if reply_to > room.last_seq:
+        raise ActionError(ErrorCode.INVALID, _("回复的消息不存在。"))
+    target = Message.objects.filter(room=room, seq=reply_to).values_list("deleted_at", flat=True)
+    if not target.exists() or target.first() is not None:
+        raise ActionError(ErrorCode.NOT_FOUND, _("回复的消息已被删除。"))
+
+
+def _direct_blocked(room: Room, actor: Actor) -> bool:
+    pair = DirectPair.objects.filter(room=room).first()
+    if pair is None:
+        return False
+    other = pair.high_id if pair.low_id == actor.person_id else pair.low_id
+    return Block.objects.filter(
+        blocker_id__in=(actor.person_id, other), blocked_id__in=(actor.person_id, other)
+    ).exists()
+
+
+def _check_send(actor: Actor, access: RoomAccess) -> None:
+    m, room = access.membership, access.room
+    policy.require_send(
+        actor,
+        is_member=m is not None,
+        observer_can_read=m is None,
+        mute_until=m.muted_until if m else None,
+        muted_forever=bool(m and m.muted_forever),
+        room_mute_until=room.muted_until,
+        room_muted_forever=room.muted_forever,
+        rank=access.rank,
+        now=timezone.now(),
+    )
+    if room.kind == RoomKind.DIRECT and _direct_blocked(room, actor):
+        raise policy.forbidden(_("对方已不接收你的消息。"))
+
+
+def _valid_mentions(room: Room, mentions: list[int]) -> list[int]:
+    if not mentions:
+        return []
+    if len(mentions) > MAX_MENTIONS:
+        raise ActionError(ErrorCode.INVALID, _("一条消息最多提醒20人。"))
+    wanted = list(dict.fromkeys(mentions))
+    members = set(
+        Membership.objects.filter(room=room, person_id__in=wanted).values_list("person_id", flat=True)
+    )
+    return [pid for pid in wanted if pid in members]
+
+
+def do_send(
+    actor: Actor,
+    room_id: int,
+    body: str,
+    client_id: str,
+    reply_to: int | None = None,
+    mentions: list[int] | None = None,
+) -> Sent:
+    """Store a message and publish it to the room after commit.
+
+    A retry with the same ``client_id`` stores nothing and returns the original message.
+
+    Raises:
+        ActionError: ``not_member``, ``forbidden`` (observer, blocked), ``muted`` (with ``until``),
+            ``invalid`` / ``not_found`` (a bad ``reply_to``, a client_id from another room).
+    """
+    original = _existing(actor, client_id, room_id)
+    if original is not None:
+        return Sent(original, duplicate=True)
+    try:
+        return Sent(_store(actor, room_id, body, client_id, reply_to, mentions or []), False)
+    except IntegrityError:
+        # The same client_id raced in on another connection; the first one won. Ack it.
+        original = _existing(actor, client_id, room_id)
+        if original is None:
+            raise
+        return Sent(original, duplicate=True)
+
+
+@transaction.atomic
+def _store(
+    actor: Actor, room_id: int, body: str, client_id: str, reply_to: int | None, mentions: list[int]
+) -> Message:
+    access = access_room(actor, room_id, lock=True)
+    _check_send(actor, access)
+    room = access.room
+    _check_reply(room, reply_to)
+    notified = _valid_mentions(room, mentions)
+    room.last_seq += 1
+    Room.objects.filter(pk=room.pk).update(last_seq=room.last_seq)
+    msg = Message.objects.create(
+        room=room,
+        seq=room.last_seq,
+        author_id=actor.person_id,
+        body=body,
+        client_id=client_id,
+        reply_to=reply_to,
+        mentions=notified,
+    )
+    author_view = _author_view(actor)
+    broadcast.publish_room_event(room.pk, events.message(msg, author_view), seq=msg.seq)
+    for person_id in notified:
+        broadcast.publish_user_event(
+            person_id, {"type": "mention", "room": room.pk, "seq": msg.seq, "by": author_view}
+        )
+    return msg
+
+
+def _author_view(actor: Actor) -> dict:
+    person = Person(
+        pk=actor.person_id,
+        display_name=actor.display_name,
+        role=actor.role,
+        party_member=actor.party_member,
+    )
+    return events.author(person)
+
+
+def _own_message(actor: Actor, room_id: int, seq: int) -> tuple[RoomAccess, Message]:
+    access = access_room(actor, room_id, lock=True)
+    msg = Message.objects.select_for_update().filter(room=access.room, seq=seq).first()
+    if msg is None or msg.deleted_at is not None:
+        raise ActionError(ErrorCode.NOT_FOUND, _("消息不存在或已删除。"))
+    return access, msg
+
+
+@transaction.atomic
+def do_edit(actor: Actor, room_id: int, seq: int, body: str) -> Message:
+    """Edit one's own message within ``EDIT_WINDOW``; the room receives ``edited``."""
+    access, msg = _own_message(actor, room_id, seq)
+    if msg.author_id != actor.person_id:
+        raise policy.forbidden(_("只能修改自己的消息。"))
+    _check_send(actor, access)
+    if timezone.now() - msg.created_at > EDIT_WINDOW:
+        raise policy.forbidden(_("消息发出超过15分钟，不能再修改。"))
+    msg.body = body
+    msg.edited_at = timezone.now()
+    msg.save(update_fields=["body", "edited_at"])
+    broadcast.publish_room_event(room_id, events.edited(msg))
+    return msg
+
+
+@transaction.atomic
+def do_delete(actor: Actor, room_id: int, seq: int) -> Message:
+    """Delete a message: one's own, or anyone's by a room moderator (audited).
+
+    The message becomes a tombstone for everyone; its seq stays.
+    """
+    access, msg = _own_message(actor, room_id, seq)
+    own = msg.author_id == actor.person_id and access.membership is not None
+    if not own:
+        policy.require_moderate(actor, access.rank)
+    msg.deleted_at = timezone.now()
+    msg.deleted_by_id = actor.person_id
+    msg.body = ""  # the text is gone for good, not hidden
+    msg.save(update_fields=["deleted_at", "deleted_by", "body"])
+    if not own:
+        from chat.actions.moderation import audit
+
+        audit(access.room, actor, "delete", target_person_id=msg.author_id, target_seq=seq)
+    broadcast.publish_room_event(room_id, events.message(msg))
+    return msg
+
+
+@transaction.atomic
+def do_read(actor: Actor, room_id: int, seq: int) -> int:
+    """Move the read marker forward (never back); all the person's devices learn the new unread.
+
+    Returns the unread count. A seq past the room's last is ``invalid``.
+    """
+    access = access_room(actor, room_id)
+    if access.membership is None:
+        return 0  # observers keep no markers
+    if seq > access.room.last_seq:
+        raise ActionError(ErrorCode.INVALID, _("已读位置超出了最新消息。"))
+    moved = Membership.objects.filter(pk=access.membership.pk, read_seq__lt=seq).update(
+        read_seq=seq
+    )
+    read_seq = max(seq, access.membership.read_seq)
+    unread = access.room.last_seq - read_seq
+    if moved:
+        broadcast.publish_user_event(
+            actor.person_id, {"type": "read", "room": room_id, "seq": read_seq, "unread": unread}
+        )
+    return unread

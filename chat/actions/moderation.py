@@ -1,0 +1,135 @@
+"""群主 tools: pin 议题, mute, and the audit log (全程可监督、可追溯).
+
+Deleting others' messages is ``chat.actions.messages.do_delete``; removing a member is
+``chat.actions.rooms.do_remove_member``. Every act is written to ``AuditEntry`` in the same
+transaction, so a refused act leaves no record of being done.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from chat import broadcast, events
+from chat.actions.access import RoomAccess, access_room
+from chat.models import AuditEntry, Membership, Message, Pin, Room
+from server import policy
+from server.community.models import Person
+from server.errors import ActionError, ErrorCode
+from server.policy import Actor
+
+#: How many 议题 a room may have pinned at once: a pinned set is read at a glance, not scrolled.
+MAX_PINS = 10
+
+
+def audit(room: Room, actor: Actor, action: str, **target) -> AuditEntry:
+    return AuditEntry.objects.create(
+        room=room,
+        actor_id=actor.person_id,
+        action=action,
+        target_person_id=target.get("target_person_id"),
+        target_seq=target.get("target_seq"),
+        detail=target.get("detail", {}),
+    )
+
+
+def _moderated(actor: Actor, room_id: int) -> RoomAccess:
+    access = access_room(actor, room_id, lock=True)
+    policy.require_moderate(actor, access.rank)
+    return access
+
+
+def _publish_pins(room: Room) -> None:
+    pins = list(Pin.objects.filter(room=room).order_by("at"))
+    broadcast.publish_room_event(room.pk, events.pins(room.pk, pins))
+
+
+@transaction.atomic
+def do_pin(actor: Actor, room_id: int, seq: int, title: str | None = None) -> None:
+    """Pin a message as a 议题 or announcement; every member receives the new pinned set."""
+    access = _moderated(actor, room_id)
+    room = access.room
+    msg = Message.objects.filter(room=room, seq=seq, deleted_at__isnull=True).first()
+    if msg is None:
+        raise ActionError(ErrorCode.NOT_FOUND, _("消息不存在或已删除。"))
+    if Pin.objects.filter(room=room).count() >= MAX_PINS:
+        raise ActionError(ErrorCode.INVALID, _("最多置顶10条。"))
+    _pin, created = Pin.objects.get_or_create(
+        room=room, seq=seq, defaults={"title": title or "", "by_id": actor.person_id}
+    )
+    if created:
+        audit(room, actor, "pin", target_seq=seq, detail={"title": title or ""})
+        _publish_pins(room)
+
+
+@transaction.atomic
+def do_unpin(actor: Actor, room_id: int, seq: int) -> None:
+    access = _moderated(actor, room_id)
+    deleted, _rows = Pin.objects.filter(room=access.room, seq=seq).delete()
+    if not deleted:
+        raise ActionError(ErrorCode.NOT_FOUND, _("这条消息没有置顶。"))
+    audit(access.room, actor, "unpin", target_seq=seq)
+    _publish_pins(access.room)
+
+
+@transaction.atomic
+def do_mute(actor: Actor, room_id: int, person_id: int, minutes: int) -> str | None:
+    """Mute a member for ``minutes`` (0 = until lifted). Returns ``until`` (ISO) or None.
+
+    Rules (in ``server.policy``): not oneself, not a cadre, an observer or the room's owner.
+    """
+    access = _moderated(actor, room_id)
+    if person_id == actor.person_id:
+        raise ActionError(ErrorCode.INVALID, _("不能对自己禁言。"))
+    target = Membership.objects.select_related("person").filter(
+        room=access.room, person_id=person_id
+    ).first()
+    if target is None:
+        raise ActionError(ErrorCode.NOT_FOUND, _("对方不在这个群里。"))
+    policy.require_mute_target(actor, target.person.role, target.rank)
+    until = None if minutes == 0 else timezone.now() + timedelta(minutes=minutes)
+    target.muted_until, target.muted_forever = until, minutes == 0
+    target.save(update_fields=["muted_until", "muted_forever"])
+    until_iso = events.iso(until)
+    audit(access.room, actor, "mute", target_person_id=person_id, detail={"minutes": minutes})
+    broadcast.publish_room_event(
+        room_id, {"type": "muted", "room": room_id, "user": person_id, "until": until_iso}
+    )
+    return until_iso
+
+
+@transaction.atomic
+def do_unmute(actor: Actor, room_id: int, person_id: int) -> None:
+    access = _moderated(actor, room_id)
+    changed = Membership.objects.filter(room=access.room, person_id=person_id).update(
+        muted_until=None, muted_forever=False
+    )
+    if not changed:
+        raise ActionError(ErrorCode.NOT_FOUND, _("对方不在这个群里。"))
+    audit(access.room, actor, "unmute", target_person_id=person_id)
+    broadcast.publish_room_event(room_id, {"type": "unmuted", "room": room_id, "user": person_id})
+
+
+def audit_log(actor: Actor, room_id: int, limit: int = 100) -> list[dict]:
+    """The moderation record of a room: its moderators and the observers above it may read it."""
+    access = access_room(actor, room_id)
+    if not (actor.is_observer or policy.may_moderate(actor, access.rank)):
+        raise policy.forbidden()
+    entries = AuditEntry.objects.filter(room=access.room).order_by("-at")[:limit]
+    names = dict(
+        Person.objects.filter(pk__in={e.actor_id for e in entries}).values_list("pk", "display_name")
+    )
+    return [
+        {
+            "action": e.action,
+            "by": {"id": e.actor_id, "display_name": names.get(e.actor_id, "")},
+            "user": e.target_person_id,
+            "seq": e.target_seq,
+            "detail": e.detail,
+            "at": events.iso(e.at),
+        }
+        for e in entries
+    ]

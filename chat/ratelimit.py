@@ -1,0 +1,41 @@
+"""Per-connection token buckets for what a client sends (PROTOCOL.md: ``rate_limited``)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+
+class TokenBucket:
+    """``rate`` tokens a second, up to ``burst``; the clock is injectable for tests."""
+
+    def __init__(self, rate: float, burst: float, clock: Callable[[], float] = time.monotonic):
+        self.rate, self.burst, self.clock = rate, burst, clock
+        self.tokens = burst
+        self.stamp = clock()
+
+    def take(self) -> float:
+        """Take one token: 0.0 if allowed, else the seconds until one is available."""
+        now = self.clock()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return 0.0
+        return (1 - self.tokens) / self.rate
+
+
+class FloodGuard:
+    """Counts refusals in a row: sustained abuse past ``strikes`` closes the socket."""
+
+    def __init__(self, strikes: int):
+        self.strikes = strikes
+        self.count = 0
+
+    def allowed(self) -> None:
+        self.count = 0
+
+    def refused(self) -> bool:
+        """Record a refusal; True when the client has kept flooding and must be disconnected."""
+        self.count += 1
+        return self.count >= self.strikes

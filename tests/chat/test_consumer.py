@@ -1,0 +1,207 @@
+"""The live socket: welcome, send/ack, fan-out, sync, and the contract's guarantees."""
+
+import pytest
+from channels.db import database_sync_to_async
+
+from chat.actions import rooms
+from tests.chat.conftest import actor, connect, room_id
+
+pytestmark = pytest.mark.django_db(transaction=True)
+GARDEN = "翠湖苑小区群"
+
+
+def in_thread(fn):
+    return database_sync_to_async(fn)()
+
+
+async def test_welcome_lists_the_rooms_of_the_person(tcast):
+    alice = await connect(tcast.resident)
+    assert {r["name"] for r in alice.welcome["rooms"]} == {GARDEN, "长江路居委社区群"}
+    await alice.close()
+
+
+async def test_send_is_acked_with_seq_and_reaches_the_room(tcast):
+    alice, bob = await connect(tcast.resident), await connect(tcast.neighbour)
+    room = room_id(alice, GARDEN)
+    ack = await alice.request({"type": "send", "room": room, "body": "大家好", "client_id": "a1"})
+    assert ack["type"] == "ack" and ack["room"] == room
+    got = await bob.recv_until("message")
+    assert (got["seq"], got["body"], got["author"]["id"]) == (ack["seq"], "大家好", tcast.resident.pk)
+    await alice.close(), await bob.close()
+
+
+async def test_message_frame_carries_the_party_badge(tcast):
+    member, bob = await connect(tcast.party_member), await connect(tcast.neighbour)
+    await member.request({"type": "send", "room": room_id(member, GARDEN), "body": "hi", "client_id": "p"})
+    got = await bob.recv_until("message")
+    assert "party" in got["author"]["badges"]
+    await member.close(), await bob.close()
+
+
+async def test_msgpack_client_receives_a_json_senders_message(tcast):
+    alice = await connect(tcast.resident)
+    bob = await connect(tcast.neighbour, subprotocols=["linli.v1.msgpack"], encoding="msgpack")
+    await alice.request({"type": "send", "room": room_id(alice, GARDEN), "body": "混合", "client_id": "m"})
+    assert (await bob.recv_until("message"))["body"] == "混合"
+    await alice.close(), await bob.close()
+
+
+async def test_retried_send_is_acked_with_the_first_seq(tcast):
+    alice = await connect(tcast.resident)
+    frame = {"type": "send", "room": room_id(alice, GARDEN), "body": "一次", "client_id": "retry"}
+    first = await alice.request(frame)
+    second = await alice.request(frame)
+    assert first["seq"] == second["seq"]
+    await alice.close()
+
+
+async def test_sync_replays_missed_messages_once_in_order(tcast):
+    alice = await connect(tcast.resident)
+    room = room_id(alice, GARDEN)
+    for i in range(5):
+        await alice.request({"type": "send", "room": room, "body": f"m{i}", "client_id": f"s{i}"})
+    bob = await connect(tcast.neighbour)
+    await bob.send({"type": "sync", "rooms": {str(room): 0}, "ref": "s"})
+    seqs = []
+    while (frame := await bob.recv())["type"] != "synced":
+        seqs.append(frame["seq"])
+    last = next(r["last_seq"] for r in bob.welcome["rooms"] if r["id"] == room)
+    assert seqs == list(range(1, last + 1)) and frame["more"] == {}
+    await alice.close(), await bob.close()
+
+
+async def test_live_messages_after_sync_have_no_gap_and_no_duplicate(tcast):
+    alice, bob = await connect(tcast.resident), await connect(tcast.neighbour)
+    room = room_id(alice, GARDEN)
+    for i in range(3):
+        await alice.request({"type": "send", "room": room, "body": f"m{i}", "client_id": f"g{i}"})
+    await bob.send({"type": "sync", "rooms": {str(room): 0}, "ref": "s"})
+    seen = []
+    while True:
+        frame = await bob.recv()
+        if frame["type"] == "message":
+            seen.append(frame["seq"])
+        if frame["type"] == "synced":
+            break
+    await alice.request({"type": "send", "room": room, "body": "after", "client_id": "g9"})
+    while (frame := await bob.recv())["type"] != "message" or frame["body"] != "after":
+        if frame["type"] == "message":
+            seen.append(frame["seq"])
+    seen.append(frame["seq"])
+    assert sorted(seen) == list(range(1, seen[-1] + 1)) and len(seen) == len(set(seen))
+    await alice.close(), await bob.close()
+
+
+async def test_a_dropped_layer_event_is_filled_from_the_database(tcast, settings):
+    from channels.layers import get_channel_layer  # noqa: TID251
+
+    layer = get_channel_layer()
+    if not hasattr(layer, "drop_filter"):
+        pytest.skip("drops are injected in the in-memory test layer")
+    alice, bob = await connect(tcast.resident), await connect(tcast.neighbour)
+    room = room_id(alice, GARDEN)
+    layer.drop_filter = lambda m: m.get("type") == "linli.event" and b"lost" in m["json"].encode()
+    try:
+        await alice.request({"type": "send", "room": room, "body": "lost", "client_id": "d1"})
+    finally:
+        layer.drop_filter = None
+    await alice.request({"type": "send", "room": room, "body": "found", "client_id": "d2"})
+    bodies = [(await bob.recv_until("message"))["body"] for _ in range(2)]
+    assert bodies == ["lost", "found"]
+    await alice.close(), await bob.close()
+
+
+async def test_removed_member_stops_receiving_at_once(tcast):
+    topic = await in_thread(
+        lambda: rooms.create_topic_room(actor(tcast.moderator), name="花友会", category="兴趣")
+    )
+    await in_thread(lambda: rooms.do_join_topic(actor(tcast.resident), topic.pk))
+    alice, mod = await connect(tcast.resident), await connect(tcast.moderator)
+    await mod.request({"type": "remove", "room": topic.pk, "user": tcast.resident.pk})
+    left = await alice.recv_until("room_left")
+    assert left["room"] == topic.pk
+    await mod.request({"type": "send", "room": topic.pk, "body": "secret", "client_id": "x"})
+    assert await alice.nothing()
+    answer = await alice.request({"type": "sync", "rooms": {str(topic.pk): 0}})
+    assert answer["code"] == "not_member"
+    await alice.close(), await mod.close()
+
+
+async def test_joining_a_topic_room_opens_it_on_open_sockets(tcast):
+    topic = await in_thread(
+        lambda: rooms.create_topic_room(actor(tcast.moderator), name="跑步", category="兴趣")
+    )
+    alice = await connect(tcast.resident)
+    answer = await alice.request({"type": "join", "room": topic.pk})
+    joined = await alice.recv_until("room_joined")
+    assert answer["outcome"] == "joined" and joined["room"]["id"] == topic.pk
+    await alice.close()
+
+
+async def test_knock_reaches_the_recipient_and_acceptance_opens_the_door(tcast):
+    alice, carol = await connect(tcast.resident), await connect(tcast.resident_b)
+    knocked = await alice.request({"type": "knock", "user": tcast.resident_b.pk, "body": "借梯子", "client_id": "k"})
+    event = await carol.recv_until("knock")
+    assert event["knock"]["id"] == knocked["knock"]["id"] and event["knock"]["body"] == "借梯子"
+    await carol.request({"type": "knock_answer", "knock": event["knock"]["id"], "accept": True})
+    joined = await alice.recv_until("room_joined")
+    answered = await alice.recv_until("knock_answered")
+    assert answered["accepted"] and joined["room"]["id"] == answered["room"]
+    await alice.close(), await carol.close()
+
+
+async def test_observer_receives_public_rooms_but_cannot_send(tcast):
+    watcher, alice = await connect(tcast.observer), await connect(tcast.resident)
+    room = room_id(alice, GARDEN)
+    await alice.request({"type": "send", "room": room, "body": "公开", "client_id": "o"})
+    assert (await watcher.recv_until("message"))["body"] == "公开"
+    answer = await watcher.request({"type": "send", "room": room, "body": "x", "client_id": "w"})
+    assert answer["code"] == "forbidden"
+    await watcher.close(), await alice.close()
+
+
+async def test_mentioned_person_is_told(tcast):
+    alice, bob = await connect(tcast.resident), await connect(tcast.neighbour)
+    await alice.request({"type": "send", "room": room_id(alice, GARDEN), "body": "@邻居 在吗",
+                         "client_id": "men", "mentions": [tcast.neighbour.pk]})
+    assert (await bob.recv_until("mention"))["by"]["id"] == tcast.resident.pk
+    await alice.close(), await bob.close()
+
+
+async def test_read_on_one_device_updates_the_other(tcast):
+    alice, bob_phone = await connect(tcast.resident), await connect(tcast.neighbour)
+    bob_laptop = await connect(tcast.neighbour)
+    room = room_id(alice, GARDEN)
+    ack = await alice.request({"type": "send", "room": room, "body": "未读", "client_id": "u"})
+    await bob_phone.send({"type": "read", "room": room, "seq": ack["seq"]})
+    marker = await bob_laptop.recv_until("read")
+    assert (marker["room"], marker["seq"], marker["unread"]) == (room, ack["seq"], 0)
+    await alice.close(), await bob_phone.close(), await bob_laptop.close()
+
+
+async def test_ping_is_answered_with_pong(tcast):
+    alice = await connect(tcast.resident)
+    assert (await alice.request({"type": "ping"}))["type"] == "pong"
+    await alice.close()
+
+
+async def test_flooding_is_rate_limited_with_retry_after(tcast, settings):
+    settings.LINLI_SEND_BURST = 2
+    settings.LINLI_SEND_RATE = 0.1
+    alice = await connect(tcast.resident)
+    room = room_id(alice, GARDEN)
+    answers = [await alice.request({"type": "send", "room": room, "body": "刷屏", "client_id": f"f{i}"}) for i in range(3)]
+    assert [a["type"] for a in answers] == ["ack", "ack", "error"]
+    assert answers[2]["code"] == "rate_limited" and answers[2]["retry_after"] > 0
+    await alice.close()
+
+
+async def test_sustained_flooding_closes_the_socket(tcast, settings):
+    settings.LINLI_SEND_BURST = 1
+    settings.LINLI_SEND_RATE = 0.01
+    settings.LINLI_FLOOD_STRIKES = 5
+    alice = await connect(tcast.resident)
+    room = room_id(alice, GARDEN)
+    for i in range(6):
+        await alice.send({"type": "send", "room": room, "body": "刷", "client_id": f"z{i}"})
+    assert (await alice.recv_until("__closed__"))["code"] == 4008

@@ -95,10 +95,19 @@ def publish_user_control(person_id: int, op: str, **fields: Any) -> None:
 
 
 async def layer_round_trip() -> bool:
-    """Send a message to a fresh channel and read it back: the layer's health check."""
+    """Ring a throwaway group and hear it: the layer's health check.
+
+    It goes through a group, as every chat event does (channels-redis' core layer spread over
+    several Redis hosts loses direct sends to channels named on another host; groups are fine).
+    """
     channel_layer = layer()
     channel = await channel_layer.new_channel()
     token = uuid.uuid4().hex
-    await channel_layer.send(channel, {"type": "linli.health", "token": token})
-    received = await channel_layer.receive(channel)
+    group = f"health.{token}"
+    await channel_layer.group_add(group, channel)
+    try:
+        await channel_layer.group_send(group, {"type": "linli.health", "token": token})
+        received = await channel_layer.receive(channel)
+    finally:
+        await channel_layer.group_discard(group, channel)
     return received.get("token") == token

@@ -24,7 +24,7 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.utils import translation
 
-from chat import broadcast, events, protocol
+from chat import broadcast, events, outbox, protocol
 from chat.actions import knocks, messages, moderation, reading, rooms
 from chat.actions.access import readable_room_ids
 from chat.ratelimit import FloodGuard, TokenBucket
@@ -60,6 +60,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.flood = FloodGuard(settings.LINLI_FLOOD_STRIKES)
         self.typing = TypingThrottle()
         self.groups_refreshed = time.monotonic()
+        self.transport = outbox.find_transport(self.scope.get("linli.server_send"))
+        self.outbox_limit = settings.LINLI_OUTBOX_LIMIT
+        self.closing = False
         await self.accept(subprotocol)
         await self.channel_layer.group_add(broadcast.user_group(self.actor.person_id), self.channel_name)
         # Join the groups before reading last_seq, so no message falls between the two.
@@ -245,10 +248,23 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 if seq > ceiling + 1:
                     await self._fill_gap(room_id, ceiling, seq - 1)
                 self.ceilings[room_id] = seq
+        if self.closing:
+            return
         if self.encoding is protocol.Encoding.MSGPACK:
             await self.send(bytes_data=event["msgpack"])
         else:
             await self.send(text_data=event["json"])
+        await self._check_outbox()
+
+    async def _check_outbox(self) -> None:
+        """Close a client that stopped reading before its unsent frames pile up in memory."""
+        if self.transport is None:
+            return
+        pending = outbox.pending_bytes(self.transport)
+        if pending is not None and pending > self.outbox_limit:
+            self.closing = True
+            log.warning("closing slow consumer of person %s: %s bytes unsent", self.actor.person_id, pending)
+            await self.close(code=protocol.CLOSE_SLOW_CONSUMER)
 
     async def _fill_gap(self, room_id: int, after: int, upto: int) -> None:
         try:

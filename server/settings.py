@@ -130,14 +130,19 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env.str("REDIS_URL", default="")
 LINLI_CHANNEL_LAYER = env.str("LINLI_CHANNEL_LAYER", default="pubsub")
 
+#: Several Redis servers spread the layer's groups (sharding); default: REDIS_URL alone.
+LINLI_LAYER_REDIS_URLS = env.list("LINLI_LAYER_REDIS_URLS", default=[REDIS_URL] if REDIS_URL else [])
+LINLI_CHANNEL_PREFIX = env.str("LINLI_CHANNEL_PREFIX", default="linli")
+
 if REDIS_URL:
-    _layer_host = {"address": REDIS_URL}
+    _layer_hosts = [{"address": url} for url in LINLI_LAYER_REDIS_URLS]
     if LINLI_CHANNEL_LAYER == "core":
         CHANNEL_LAYERS = {
             "default": {
                 "BACKEND": "channels_redis.core.RedisChannelLayer",
                 "CONFIG": {
-                    "hosts": [_layer_host],
+                    "hosts": _layer_hosts,
+                    "prefix": LINLI_CHANNEL_PREFIX,
                     # The layer is a doorbell (the database is the truth), but a full inbox
                     # drops whole group messages silently: keep it well above a burst.
                     "capacity": 5000,
@@ -150,7 +155,7 @@ if REDIS_URL:
         CHANNEL_LAYERS = {
             "default": {
                 "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-                "CONFIG": {"hosts": [_layer_host]},
+                "CONFIG": {"hosts": _layer_hosts, "prefix": LINLI_CHANNEL_PREFIX},
             }
         }
     CACHES = {
@@ -212,6 +217,9 @@ LINLI_SEND_RATE = env.float("LINLI_SEND_RATE", default=5.0)
 LINLI_SEND_BURST = env.float("LINLI_SEND_BURST", default=20.0)
 #: Refused frames in a row before the socket is closed for flooding (close code 4008).
 LINLI_FLOOD_STRIKES = env.int("LINLI_FLOOD_STRIKES", default=50)
+#: Bytes waiting unsent to one socket before it is closed as a slow consumer (code 4010): a
+#: client that stopped reading must not grow the server's memory; it reconnects and syncs.
+LINLI_OUTBOX_LIMIT = env.int("LINLI_OUTBOX_LIMIT", default=1024 * 1024)
 # Peers (addresses or CIDR networks, e.g. the nginx host) whose X-Forwarded-For the login rate
 # limiter believes. Empty: the TCP peer (REMOTE_ADDR) is the client.
 LINLI_TRUSTED_PROXIES = env.list("LINLI_TRUSTED_PROXIES", default=[])

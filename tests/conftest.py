@@ -27,3 +27,19 @@ def cast(db):
 def tcast(transactional_db):
     """The same cast, for tests whose code runs on other threads (consumers)."""
     return make_cast()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """After the run, end the sessions that consumer threads left open, so the test database
+    can be dropped (PostgreSQL refuses to drop a database others are connected to)."""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )

@@ -9,6 +9,9 @@ import os
 import tempfile
 
 os.environ.setdefault("LINLI_DATA_DIR", tempfile.mkdtemp(prefix="linli-test-"))
+# A channel-layer prefix of this run's own, so parallel runs and leftovers never cross; the
+# server processes of the end-to-end tests inherit it.
+os.environ.setdefault("LINLI_CHANNEL_PREFIX", f"linli-test-{os.getpid()}")
 _db_url = os.environ.get("LINLI_TEST_DATABASE_URL", "")
 _redis_url = os.environ.get("LINLI_TEST_REDIS_URL", "")
 if _db_url:
@@ -21,7 +24,7 @@ else:
     os.environ.pop("REDIS_URL", None)
 
 from server.settings import *  # noqa: E402,F403
-from server.settings import CHANNEL_LAYERS, DATABASES  # noqa: E402
+from server.settings import DATABASES  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only, tests only
 
@@ -32,10 +35,7 @@ if not _db_url:
 else:
     DATABASES["default"]["OPTIONS"].pop("pool", None)
 
-if _redis_url:
-    # A prefix of this run's own, so parallel runs and leftovers never cross.
-    CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"linli-test-{os.getpid()}"
-else:
+if not _redis_url:
     # Round-trip every layer payload through msgpack, as Redis would, so a datetime or a model
     # instance in an event fails here and not in production.
     CHANNEL_LAYERS = {

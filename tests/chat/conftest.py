@@ -52,7 +52,10 @@ class Client:
             await self.ws.send_to(text_data=json.dumps(frame, ensure_ascii=False))
 
     async def raw(self, *, text: str | None = None, data: bytes | None = None) -> None:
-        await self.ws.send_to(text_data=text, bytes_data=data)
+        """Any frame at all, the empty one included (which ``send_to`` refuses)."""
+        message = {"type": "websocket.receive"}
+        message["text" if text is not None else "bytes"] = text if text is not None else data
+        await self.ws.send_input(message)
 
     async def recv(self, timeout: float = TIMEOUT) -> dict:
         out = await self.ws.receive_output(timeout)

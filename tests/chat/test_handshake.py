@@ -1,0 +1,88 @@
+"""Who gets a socket (PROTOCOL.md: authenticated at the handshake; BAD-INPUTS E1–E4)."""
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.contrib.auth import SESSION_KEY
+from django.test import Client as HttpClient
+
+from server.asgi import application
+from server.community.tokens import issue_token, revoke_token
+from tests.chat.conftest import connect
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+async def handshake(path="/ws/v1", headers=None, subprotocols=None):
+    communicator = WebsocketCommunicator(application, path, headers=headers or [], subprotocols=subprotocols)
+    connected, detail = await communicator.connect(timeout=5)
+    if connected:
+        await communicator.disconnect()
+    return connected, detail
+
+
+def session_cookie(person) -> bytes:
+    client = HttpClient()
+    assert client.login(username=person.username, password=PASSWORD)
+    assert client.session[SESSION_KEY] == str(person.pk)
+    return f"sessionid={client.cookies['sessionid'].value}".encode()
+
+
+async def test_no_credentials_is_refused(tcast):
+    assert (await handshake())[0] is False
+
+
+async def test_a_bad_token_is_refused(tcast):
+    assert (await handshake("/ws/v1?token=not-a-token"))[0] is False
+
+
+async def test_a_revoked_token_is_refused(tcast):
+    token = await database_sync_to_async(issue_token)(tcast.resident)
+    await database_sync_to_async(revoke_token)(token)
+    assert (await handshake(f"/ws/v1?token={token}"))[0] is False
+
+
+async def test_bearer_header_without_origin_is_accepted(tcast):
+    token = await database_sync_to_async(issue_token)(tcast.resident)
+    assert (await handshake(headers=[(b"authorization", f"Bearer {token}".encode())]))[0]
+
+
+async def test_session_cookie_with_our_origin_is_accepted(tcast):
+    cookie = await database_sync_to_async(session_cookie)(tcast.resident)
+    headers = [(b"cookie", cookie), (b"origin", b"http://localhost:8000")]
+    assert (await handshake(headers=headers))[0]
+
+
+@pytest.mark.parametrize("origin", [b"https://evil.example", b"null", None])
+async def test_session_cookie_with_a_foreign_null_or_missing_origin_is_refused(tcast, origin):
+    cookie = await database_sync_to_async(session_cookie)(tcast.resident)
+    headers = [(b"cookie", cookie)] + ([(b"origin", origin)] if origin else [])
+    assert (await handshake(headers=headers))[0] is False
+
+
+async def test_a_pending_applicant_gets_no_socket(tcast):
+    from server.community.models import Person
+
+    pending = await database_sync_to_async(Person.objects.create)(
+        username="waiting", display_name="等审核", community=tcast.community
+    )
+    token = await database_sync_to_async(issue_token)(pending)
+    assert (await handshake(f"/ws/v1?token={token}"))[0] is False
+
+
+async def test_msgpack_is_chosen_when_offered_first(tcast):
+    token = await database_sync_to_async(issue_token)(tcast.resident)
+    communicator = WebsocketCommunicator(
+        application, f"/ws/v1?token={token}", subprotocols=["x-unknown", "linli.v1.msgpack", "linli.v1.json"]
+    )
+    connected, subprotocol = await communicator.connect(timeout=5)
+    assert connected and subprotocol == "linli.v1.msgpack"
+    await communicator.disconnect()
+
+
+async def test_revoking_the_token_closes_its_open_socket(tcast):
+    token = await database_sync_to_async(issue_token)(tcast.resident)
+    alice = await connect(tcast.resident, path=f"/ws/v1?token={token}")
+    await database_sync_to_async(revoke_token)(token)
+    assert (await alice.recv_until("__closed__", timeout=1))["code"] == 4001

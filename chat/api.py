@@ -100,4 +100,3 @@ def join_topic(request, room_id: int):
 def room_audit(request, room_id: int):
     """The room's moderation record (全程可监督): for its moderators and observers above it."""
     return moderation.audit_log(_actor(request), room_id)
-

@@ -49,7 +49,8 @@ def event_message(
     """A layer message carrying one frame pre-encoded in both encodings (msgpack-safe).
 
     ``seq`` is set only for a new message in a room: the consumer uses it to drop what it already
-    sent and to fill a gap from the database. Other room events (tombstones, edits, pins) carry none.
+    sent and to fill a gap from the database. Other room events (tombstones, edits, pins) carry
+    none.
     """
     text, binary = protocol.encode_both(frame)
     return {"type": EVENT, "json": text, "msgpack": binary, "room": room_id, "seq": seq}

@@ -64,7 +64,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.outbox_limit = settings.LINLI_OUTBOX_LIMIT
         self.closing = False
         await self.accept(subprotocol)
-        await self.channel_layer.group_add(broadcast.user_group(self.actor.person_id), self.channel_name)
+        await self.channel_layer.group_add(
+            broadcast.user_group(self.actor.person_id), self.channel_name
+        )
         # Join the groups before reading last_seq, so no message falls between the two.
         for room_id in await db(readable_room_ids)(self.actor):
             await self.channel_layer.group_add(broadcast.room_group(room_id), self.channel_name)
@@ -122,7 +124,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         except DatabaseError:
             log.warning("database unavailable for %s", kind, exc_info=True)
             await self.send_error(
-                ActionError(ErrorCode.UNAVAILABLE, "暂时无法保存，请用同一 client_id 重试。", retry_after=1),
+                ActionError(
+                    ErrorCode.UNAVAILABLE, "暂时无法保存，请用同一 client_id 重试。", retry_after=1
+                ),
                 frame.ref,
             )
         except Exception:
@@ -135,7 +139,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
             self.flood.allowed()
             return True
         await self.send_error(
-            ActionError(ErrorCode.RATE_LIMITED, "发得太快了，请稍后再试。", retry_after=round(wait, 2)),
+            ActionError(
+                ErrorCode.RATE_LIMITED, "发得太快了，请稍后再试。", retry_after=round(wait, 2)
+            ),
             ref,
         )
         if self.flood.refused():
@@ -144,7 +150,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def on_send(self, f) -> None:
         sent = await db(messages.do_send)(
-            self.actor, f.room, f.body, f.client_id, f.reply_to, list(getattr(f, "mentions", None) or ())
+            self.actor,
+            f.room,
+            f.body,
+            f.client_id,
+            f.reply_to,
+            list(getattr(f, "mentions", None) or ()),
         )
         await self.send_frame(_ack(sent.message, f.ref))
 
@@ -158,7 +169,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def on_history(self, f) -> None:
         page = await db(reading.history)(self.actor, f.room, f.before, f.limit)
-        await self.send_frame(_with_ref({"type": "history", "room": f.room, "messages": page}, f.ref))
+        await self.send_frame(
+            _with_ref({"type": "history", "room": f.room, "messages": page}, f.ref)
+        )
 
     async def on_read(self, f) -> None:
         await db(messages.do_read)(self.actor, f.room, f.seq)
@@ -263,14 +276,18 @@ class ChatConsumer(AsyncWebsocketConsumer):
         pending = outbox.pending_bytes(self.transport)
         if pending is not None and pending > self.outbox_limit:
             self.closing = True
-            log.warning("closing slow consumer of person %s: %s bytes unsent", self.actor.person_id, pending)
+            log.warning(
+                "closing slow consumer of person %s: %s bytes unsent", self.actor.person_id, pending
+            )
             await self.close(code=protocol.CLOSE_SLOW_CONSUMER)
 
     async def _fill_gap(self, room_id: int, after: int, upto: int) -> None:
         try:
             frames = await db(reading.gap)(self.actor, room_id, after, upto)
         except (ActionError, DatabaseError):
-            return  # the client sees the gap in seq and syncs
+            # The client sees the gap in seq and syncs: let that sync reach over the gap.
+            self.live_from[room_id] = max(self.live_from.get(room_id, 0), upto)
+            return
         for frame in frames:
             await self.send_frame(frame)
 
@@ -314,7 +331,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def _refresh_groups(self) -> None:
         self.groups_refreshed = time.monotonic()
-        await self.channel_layer.group_add(broadcast.user_group(self.actor.person_id), self.channel_name)
+        await self.channel_layer.group_add(
+            broadcast.user_group(self.actor.person_id), self.channel_name
+        )
         for room_id in self.ceilings:
             await self.channel_layer.group_add(broadcast.room_group(room_id), self.channel_name)
 

@@ -22,7 +22,10 @@ def badges(person: Person) -> list[str]:
 
 
 def author(person: Person) -> dict[str, Any]:
-    """How a person appears in rooms: the chosen display name, never the real name (后台实名、前台自愿)."""
+    """How a person appears in rooms: the chosen display name, never the real name.
+
+    后台实名、前台自愿: verified under the real name, seen under the name one chooses.
+    """
     view: dict[str, Any] = {
         "id": person.pk,
         "display_name": person.display_name,

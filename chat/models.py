@@ -98,6 +98,9 @@ class Membership(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["room", "person"], name="one_membership")]
 
+    def __str__(self) -> str:
+        return f"{self.person_id} in {self.room_id} ({self.rank})"
+
 
 class Message(models.Model):
     class Kind(models.TextChoices):
@@ -111,7 +114,8 @@ class Message(models.Model):
     )
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.USER)
     body = models.TextField(blank=True)
-    client_id = models.CharField(max_length=64, null=True, blank=True)
+    # NULL, not "", for system messages: the (author, client_id) constraint skips them.
+    client_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
     reply_to = models.PositiveBigIntegerField(null=True, blank=True)
     mentions = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -132,6 +136,9 @@ class Message(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"#{self.room_id}:{self.seq}"
+
 
 class Pin(models.Model):
     """A 议题 or announcement pinned to a room by its owner or a moderator."""
@@ -144,6 +151,9 @@ class Pin(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["room", "seq"], name="one_pin_per_message")]
+
+    def __str__(self) -> str:
+        return f"pin #{self.room_id}:{self.seq}"
 
 
 class JoinRequest(models.Model):
@@ -169,6 +179,9 @@ class JoinRequest(models.Model):
                 fields=["room", "person"], condition=Q(status="pending"), name="one_pending_request"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} → {self.room_id} ({self.status})"
 
 
 class Knock(models.Model):
@@ -201,6 +214,9 @@ class Knock(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"knock {self.sender_id} → {self.recipient_id} ({self.status})"
+
 
 class DirectPair(models.Model):
     """The one direct room of two people (low id first), so a second knock reuses it."""
@@ -212,16 +228,26 @@ class DirectPair(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["low", "high"], name="one_direct_room")]
 
+    def __str__(self) -> str:
+        return f"{self.low_id} & {self.high_id}"
+
 
 class Block(models.Model):
     """One person blocks another: no knocks, no direct messages, either way."""
 
-    blocker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    blocked = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    blocker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    blocked = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["blocker", "blocked"], name="one_block")]
+
+    def __str__(self) -> str:
+        return f"{self.blocker_id} blocks {self.blocked_id}"
 
 
 class AuditEntry(models.Model):
@@ -236,3 +262,6 @@ class AuditEntry(models.Model):
     target_seq = models.PositiveBigIntegerField(null=True, blank=True)
     detail = models.JSONField(default=dict, blank=True)
     at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.action} by {self.actor_id} in {self.room_id}"

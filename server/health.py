@@ -40,6 +40,9 @@ async def _layer_ok() -> bool:
 async def health(request):
     database = await database_sync_to_async(_database_ok)()
     layer = await _layer_ok()
-    body = {"status": "ok" if database and layer else "unavailable",
-            "database": database, "channel_layer": layer}
+    body = {
+        "status": "ok" if database and layer else "unavailable",
+        "database": database,
+        "channel_layer": layer,
+    }
     return (200 if database and layer else 503), body

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
+from server.clock import iso
 from server.community.models import (
     COORDINATION_ROLES,
     OFFICIAL_ROLES,
@@ -19,7 +20,6 @@ from server.community.models import (
     Role,
     Verification,
 )
-from server.clock import iso
 from server.errors import ActionError, ErrorCode
 
 
@@ -187,7 +187,7 @@ def require_send(
 
 
 def may_moderate(actor: Actor, rank: str | None) -> bool:
-    """群主 and 版主 moderate their room: pin, mute, delete others' messages, decide applications."""
+    """群主 and 版主 moderate their room: pin, mute, delete others' messages, decide joins."""
     return actor.approved and not actor.is_observer and rank in MODERATOR_RANKS
 
 
@@ -197,7 +197,7 @@ def require_moderate(actor: Actor, rank: str | None) -> None:
 
 
 def require_mute_target(actor: Actor, target_role: str, target_rank: str | None) -> None:
-    """Nobody mutes themself, a cadre, or a room's owner; a resident moderator mutes members only."""
+    """Nobody mutes a cadre, an observer or a room's owner (muting oneself is ``invalid``)."""
     if target_role in (Role.CADRE, Role.OBSERVER) or target_rank == "owner":
         raise forbidden(_("不能对居委干部、观察员或群主禁言。"))
 

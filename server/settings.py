@@ -131,7 +131,9 @@ REDIS_URL = env.str("REDIS_URL", default="")
 LINLI_CHANNEL_LAYER = env.str("LINLI_CHANNEL_LAYER", default="pubsub")
 
 #: Several Redis servers spread the layer's groups (sharding); default: REDIS_URL alone.
-LINLI_LAYER_REDIS_URLS = env.list("LINLI_LAYER_REDIS_URLS", default=[REDIS_URL] if REDIS_URL else [])
+LINLI_LAYER_REDIS_URLS = env.list(
+    "LINLI_LAYER_REDIS_URLS", default=[REDIS_URL] if REDIS_URL else []
+)
 LINLI_CHANNEL_PREFIX = env.str("LINLI_CHANNEL_PREFIX", default="linli")
 
 if REDIS_URL:
@@ -209,7 +211,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LINLI_LOG_LEVEL", default="WARNING")},
 }
 
-# --- Linli's own knobs ------------------------------------------------------------------------------
+# --- Linli's own knobs ----------------------------------------------------------------------
 LINLI_PUBLIC_URL = env.str("LINLI_PUBLIC_URL", default="http://127.0.0.1:8000")
 #: What one socket may send: a person types a few messages a second at most; a burst allows a
 #: paste of several. The benchmark raises these for its single fast sender.

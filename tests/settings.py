@@ -31,7 +31,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed on
 if not _db_url:
     # An in-memory SQLite database cannot be shared with the threads consumers run ORM calls on;
     # a file can.
-    DATABASES["default"]["TEST"] = {"NAME": os.path.join(os.environ["LINLI_DATA_DIR"], "test.sqlite3")}
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.path.join(os.environ["LINLI_DATA_DIR"], "test.sqlite3")
+    }
 else:
     DATABASES["default"]["OPTIONS"].pop("pool", None)
 

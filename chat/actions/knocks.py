@@ -97,7 +97,9 @@ def _store_knock(actor: Actor, recipient: Person, body: str, client_id: str) -> 
 @transaction.atomic
 def do_answer_knock(actor: Actor, knock_id: int, accept: bool) -> dict:
     """Open the door (accept) or decline politely. Returns ``{"knock", "accepted", "room"}``."""
-    knock = Knock.objects.select_for_update().filter(pk=knock_id, recipient_id=actor.person_id).first()
+    knock = (
+        Knock.objects.select_for_update().filter(pk=knock_id, recipient_id=actor.person_id).first()
+    )
     if knock is None or knock.status != Knock.Status.PENDING:
         raise ActionError(ErrorCode.NOT_FOUND, _("没有待回应的敲门。"))
     if not accept and not policy.may_decline_knock(actor.role):

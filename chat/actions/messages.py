@@ -86,7 +86,9 @@ def _valid_mentions(room: Room, mentions: list[int]) -> list[int]:
         raise ActionError(ErrorCode.INVALID, _("一条消息最多提醒20人。"))
     wanted = list(dict.fromkeys(mentions))
     members = set(
-        Membership.objects.filter(room=room, person_id__in=wanted).values_list("person_id", flat=True)
+        Membership.objects.filter(room=room, person_id__in=wanted).values_list(
+            "person_id", flat=True
+        )
     )
     return [pid for pid in wanted if pid in members]
 

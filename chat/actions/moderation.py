@@ -84,9 +84,11 @@ def do_mute(actor: Actor, room_id: int, person_id: int, minutes: int) -> str | N
     access = _moderated(actor, room_id)
     if person_id == actor.person_id:
         raise ActionError(ErrorCode.INVALID, _("不能对自己禁言。"))
-    target = Membership.objects.select_related("person").filter(
-        room=access.room, person_id=person_id
-    ).first()
+    target = (
+        Membership.objects.select_related("person")
+        .filter(room=access.room, person_id=person_id)
+        .first()
+    )
     if target is None:
         raise ActionError(ErrorCode.NOT_FOUND, _("对方不在这个群里。"))
     policy.require_mute_target(actor, target.person.role, target.rank)
@@ -120,7 +122,9 @@ def audit_log(actor: Actor, room_id: int, limit: int = 100) -> list[dict]:
         raise policy.forbidden()
     entries = AuditEntry.objects.filter(room=access.room).order_by("-at")[:limit]
     names = dict(
-        Person.objects.filter(pk__in={e.actor_id for e in entries}).values_list("pk", "display_name")
+        Person.objects.filter(pk__in={e.actor_id for e in entries}).values_list(
+            "pk", "display_name"
+        )
     )
     return [
         {

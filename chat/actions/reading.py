@@ -31,15 +31,15 @@ def history(actor: Actor, room_id: int, before: int | None, limit: int) -> list[
     return _page(room.pk, max(0, high - limit), high)
 
 
-def replay(actor: Actor, requested: dict[int, int], ceilings: dict[int, int]) -> tuple[
-    list[list[dict[str, Any]]], dict[int, int]
-]:
+def replay(
+    actor: Actor, requested: dict[int, int], ceilings: dict[int, int]
+) -> tuple[list[list[dict[str, Any]]], dict[int, int]]:
     """Messages for ``sync``: per room, those after the client's last seen, up to the ceiling.
 
     ``ceilings`` are, per room of the socket, the last seq before live delivery began: everything
     after it reaches the socket live, so replaying only up to there means the seam between
-    replayed and live messages has no gap and no duplicate. At most ``protocol.SYNC_BATCH`` per room; rooms with
-    more are named in the returned ``more`` with the last seq sent.
+    replayed and live messages has no gap and no duplicate. At most ``protocol.SYNC_BATCH``
+    per room; rooms with more are named in the returned ``more`` with the last seq sent.
     """
     unknown = [room_id for room_id in requested if room_id not in ceilings]
     if unknown:
@@ -82,9 +82,9 @@ def room_entries(actor: Actor, room_ids: list[int] | None = None) -> list[dict[s
         memberships = Membership.objects.filter(person_id=actor.person_id).select_related("room")
         if room_ids is not None:
             memberships = memberships.filter(room_id__in=room_ids)
-        memberships = list(memberships.prefetch_related(
-            Prefetch("room__pins", queryset=pins.queryset)
-        ))
+        memberships = list(
+            memberships.prefetch_related(Prefetch("room__pins", queryset=pins.queryset))
+        )
         rooms = [m.room for m in memberships]
         reads = {m.room_id: m.read_seq for m in memberships}
         ranks = {m.room_id: m.rank for m in memberships}

@@ -135,7 +135,9 @@ def seat_person(person: Person) -> None:
     for room_id, rank in wanted.items():
         add_member(rooms[room_id], person, rank)
         if room_id not in current and rooms[room_id].kind == RoomKind.NEIGHBOURHOOD:
-            post_system_message(rooms[room_id], _("%(name)s 加入了本群。") % {"name": person.display_name})
+            post_system_message(
+                rooms[room_id], _("%(name)s 加入了本群。") % {"name": person.display_name}
+            )
     for room_id, membership in current.items():
         if room_id not in wanted:
             drop_member(membership.room, person.pk)
@@ -146,7 +148,12 @@ def seat_person(person: Person) -> None:
 
 @transaction.atomic
 def create_topic_room(
-    actor: Actor, *, name: str, description: str = "", category: str = "其他", open_to_all: bool = True
+    actor: Actor,
+    *,
+    name: str,
+    description: str = "",
+    category: str = "其他",
+    open_to_all: bool = True,
 ) -> Room:
     """A cadre or a resident moderator opens a topic room; the creator owns it."""
     if not policy.may_create_topic(actor):
@@ -222,9 +229,11 @@ def do_join_topic(actor: Actor, room_id: int) -> str:
 def do_answer_join(actor: Actor, room_id: int, person_id: int, accept: bool) -> str:
     """The room's owner or a moderator approves or refuses an application."""
     room = _topic_for(actor, room_id)
-    rank = Membership.objects.filter(room=room, person_id=actor.person_id).values_list(
-        "rank", flat=True
-    ).first()
+    rank = (
+        Membership.objects.filter(room=room, person_id=actor.person_id)
+        .values_list("rank", flat=True)
+        .first()
+    )
     policy.require_moderate(actor, rank)
     request = (
         JoinRequest.objects.select_for_update()
@@ -258,9 +267,9 @@ def do_remove_member(actor: Actor, room_id: int, person_id: int) -> None:
     """A moderator removes a member from a topic room; the removal takes effect at once."""
     room = _topic_for(actor, room_id)
     ranks = dict(
-        Membership.objects.filter(room=room, person_id__in=[actor.person_id, person_id]).values_list(
-            "person_id", "rank"
-        )
+        Membership.objects.filter(
+            room=room, person_id__in=[actor.person_id, person_id]
+        ).values_list("person_id", "rank")
     )
     policy.require_moderate(actor, ranks.get(actor.person_id))
     if person_id not in ranks:

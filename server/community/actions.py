@@ -8,15 +8,24 @@ member is seated in commit together with the approval.
 
 from __future__ import annotations
 
-from django.db import transaction
+import re
+import secrets
+from datetime import datetime
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from server.community.identity import check_id_number, check_phone, identity_fields
 from server.community.models import (
     Community,
     District,
+    InviteCode,
     Neighbourhood,
     Person,
+    PersonalDataAccess,
     Role,
     Street,
     Verification,
@@ -28,7 +37,7 @@ from server.community.signals import (
     person_changed,
 )
 from server.errors import ActionError, ErrorCode
-from server.policy import Actor, require_review_joins
+from server.policy import Actor, require_manage_invites, require_review_joins
 
 
 def create_district(name: str) -> District:
@@ -42,8 +51,10 @@ def create_street(district: District, name: str) -> Street:
 
 
 @transaction.atomic
-def create_community(street: Street, name: str, kind: str = Community.Kind.RESIDENTS_COMMITTEE) -> Community:
-    """Create a community (居委/村); its community-wide, coordination and work rooms come with it."""
+def create_community(
+    street: Street, name: str, kind: str = Community.Kind.RESIDENTS_COMMITTEE
+) -> Community:
+    """Create a community (居委/村) with its community-wide, coordination and work rooms."""
     community, created = Community.objects.get_or_create(
         street=street, name=name, defaults={"kind": kind}
     )
@@ -73,7 +84,7 @@ def do_enrol(
     party_member: bool = False,
     **fields,
 ) -> Person:
-    """Create an already-verified person (staff onboarding, roster import, the demo) and seat them."""
+    """Create an already-verified person (staff onboarding, roster import, the demo); seat them."""
     if neighbourhood is not None and neighbourhood.community_id != getattr(community, "pk", None):
         raise ActionError(ErrorCode.INVALID, _("该小区不属于这个社区。"))
     person = Person(
@@ -138,7 +149,9 @@ def do_reject(actor: Actor, person_id: int, reason: str) -> Person:
 
 
 @transaction.atomic
-def do_change_role(person: Person, *, role: str | None = None, party_member: bool | None = None) -> Person:
+def do_change_role(
+    person: Person, *, role: str | None = None, party_member: bool | None = None
+) -> Person:
     """Change what a person is; the chat app moves them between role-based rooms."""
     if role is not None:
         person.role = role
@@ -147,3 +160,292 @@ def do_change_role(person: Person, *, role: str | None = None, party_member: boo
     person.save(update_fields=["role", "party_member"])
     person_changed.send(sender=Person, person=person)
     return person
+
+
+# --- Invite codes (邀请码) ----------------------------------------------------------------------
+
+#: No 0/O, 1/I/L: the code is also printed under the QR code and may be typed by hand.
+INVITE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+#: 16 characters of 31 ≈ 79 bits: not guessable, even without the join rate limit.
+INVITE_LENGTH = 16
+
+
+def create_invite_code(
+    actor: Actor | None, community: Community, expires_at: datetime | None = None
+) -> InviteCode:
+    """Issue a new random invite code for a community.
+
+    Args:
+        actor: the cadre (or staff) issuing it; ``None`` only for the operator's console
+            (management commands), as Zulip's ``acting_user=None``.
+        expires_at: when it stops working; ``None`` for never (until revoked).
+
+    Raises:
+        ActionError: ``forbidden`` unless the actor may manage the community's invites.
+    """
+    if actor is not None:
+        require_manage_invites(actor, community.pk)
+    code = "".join(secrets.choice(INVITE_ALPHABET) for _i in range(INVITE_LENGTH))
+    return InviteCode.objects.create(
+        community=community,
+        code=code,
+        expires_at=expires_at,
+        created_by_id=actor.person_id if actor is not None else None,
+    )
+
+
+def current_invite_code(community: Community) -> InviteCode | None:
+    """The community's newest invite code that still works, if any."""
+    now = timezone.now()
+    for invite in community.invite_codes.filter(revoked=False).order_by("-created_at", "-pk"):
+        if invite.is_valid(now):
+            return invite
+    return None
+
+
+def check_invite_code(code: str) -> InviteCode:
+    """The live invite code behind what a person typed or scanned.
+
+    Raises:
+        ActionError: ``not_found`` (field ``invite_code``) for an unknown, expired or revoked code;
+            the three read alike so a code's history does not leak.
+    """
+    normalized = (code or "").strip().upper()
+    invite = None
+    if 0 < len(normalized) <= 32:
+        invite = InviteCode.objects.select_related("community").filter(code=normalized).first()
+    if invite is None or not invite.is_valid():
+        raise ActionError(
+            ErrorCode.NOT_FOUND,
+            _("邀请码无效或已过期，请向居委会索取新的邀请码。"),
+            field="invite_code",
+        )
+    return invite
+
+
+# --- Joining (入驻申请) -------------------------------------------------------------------------
+
+USERNAME_RE = re.compile(r"[\w.@+-]{3,32}")
+
+#: Required join fields and how the form names them. ``unit`` (单元) is optional: many
+#: buildings have none.
+JOIN_FIELD_LABELS = {
+    "invite_code": _("邀请码"),
+    "real_name": _("真实姓名"),
+    "id_number": _("身份证号码"),
+    "phone": _("手机号码"),
+    "neighbourhood_id": _("小区"),
+    "building": _("楼号"),
+    "room_number": _("室号"),
+    "username": _("用户名"),
+    "password": _("密码"),
+    "display_name": _("昵称"),
+}
+
+_FIELD_LIMITS = {"real_name": 60, "display_name": 40, "building": 20, "unit": 20, "room_number": 20}
+
+
+def check_required(values: dict[str, object]) -> None:
+    """Raises ``invalid`` naming every required field left empty (field list in ``fields``)."""
+    missing = [name for name in JOIN_FIELD_LABELS if values.get(name) in (None, "")]
+    if missing:
+        # The list separator is translated too: "、" in Chinese, ", " in English.
+        labels = str(_("、")).join(str(JOIN_FIELD_LABELS[name]) for name in missing)
+        raise ActionError(
+            ErrorCode.INVALID, _("请填写：%(fields)s。") % {"fields": labels}, fields=missing
+        )
+
+
+def check_lengths(values: dict[str, str]) -> None:
+    for name, limit in _FIELD_LIMITS.items():
+        if len(values.get(name) or "") > limit:
+            raise ActionError(
+                ErrorCode.INVALID,
+                _("%(field)s不能超过%(limit)d个字。")
+                % {"field": JOIN_FIELD_LABELS.get(name, _("单元")), "limit": limit},
+                field=name,
+            )
+
+
+def check_new_username(username: str) -> str:
+    """A free, well-formed username (compared without case, so 'Wang' cannot shadow 'wang').
+
+    Raises:
+        ActionError: ``invalid`` for a bad shape, ``conflict`` when taken (field ``username``).
+    """
+    username = (username or "").strip()
+    if not USERNAME_RE.fullmatch(username):
+        raise ActionError(
+            ErrorCode.INVALID,
+            _("用户名为3到32个字符，可用字母、数字和 . _ - @ +。"),
+            field="username",
+        )
+    if Person.objects.filter(username__iexact=username).exists():
+        raise ActionError(ErrorCode.CONFLICT, _("这个用户名已被使用，请换一个。"), field="username")
+    return username
+
+
+def check_password_strength(password: str, person: Person) -> None:
+    """Django's password validators (length, common passwords), in the person's language."""
+    try:
+        validate_password(password, user=person)
+    except ValidationError as exc:
+        raise ActionError(ErrorCode.INVALID, " ".join(exc.messages), field="password") from exc
+
+
+def _live_application_exists(community: Community, id_hash: str) -> bool:
+    return Person.objects.filter(
+        community=community,
+        id_hash=id_hash,
+        verification__in=[Verification.PENDING, Verification.APPROVED],
+    ).exists()
+
+
+def _duplicate_application() -> ActionError:
+    return ActionError(
+        ErrorCode.CONFLICT,
+        _("这个身份证号码在本社区已有待审核或已通过的申请。"),
+        field="id_number",
+    )
+
+
+@transaction.atomic
+def do_apply(
+    *,
+    invite_code: str,
+    real_name: str,
+    id_number: str,
+    phone: str,
+    neighbourhood_id: int | None,
+    building: str,
+    unit: str = "",
+    room_number: str,
+    username: str,
+    password: str,
+    display_name: str,
+) -> Person:
+    """Apply to join a community by its invite code (入驻申请): a PENDING person, for review.
+
+    The real name is for the reviewing cadre; neighbours see only ``display_name``
+    (后台实名、前台自愿). The ID number and phone are kept as an HMAC and masked forms.
+
+    Raises:
+        ActionError: with nothing written, ``invalid`` for a missing or malformed field (``field``
+            names it), ``not_found`` for a bad invite code, ``conflict`` for a taken username or a
+            second live application for the same ID number in the community.
+    """
+    values = {
+        "invite_code": (invite_code or "").strip(),
+        "real_name": (real_name or "").strip(),
+        "id_number": (id_number or "").strip(),
+        "phone": (phone or "").strip(),
+        "neighbourhood_id": neighbourhood_id,
+        "building": (building or "").strip(),
+        "unit": (unit or "").strip(),
+        "room_number": (room_number or "").strip(),
+        "username": (username or "").strip(),
+        "password": password or "",
+        "display_name": (display_name or "").strip(),
+    }
+    check_required(values)
+    check_lengths(values)
+    invite = check_invite_code(values["invite_code"])
+    community = invite.community
+    try:
+        wanted = int(neighbourhood_id)  # type: ignore[arg-type]  (a form may send a string)
+    except (TypeError, ValueError):
+        wanted = None
+    neighbourhood = Neighbourhood.objects.filter(pk=wanted, community=community).first()
+    if neighbourhood is None:
+        raise ActionError(
+            ErrorCode.INVALID, _("请选择本社区的小区。"), field="neighbourhood_id"
+        )
+    clear_id = check_id_number(values["id_number"])
+    clear_phone = check_phone(values["phone"])
+    person = Person(
+        username=check_new_username(values["username"]),
+        display_name=values["display_name"],
+        real_name=values["real_name"],
+        community=community,
+        neighbourhood=neighbourhood,
+        building=values["building"],
+        unit=values["unit"],
+        room_number=values["room_number"],
+        role=Role.RESIDENT,
+        verification=Verification.PENDING,
+        applied_at=timezone.now(),
+        **identity_fields(clear_id, clear_phone),
+    )
+    check_password_strength(values["password"], person)
+    if _live_application_exists(community, person.id_hash):
+        raise _duplicate_application()
+    person.set_password(values["password"])
+    try:
+        # A savepoint, so a lost race leaves the outer transaction usable for the re-check.
+        with transaction.atomic():
+            person.save()
+    except IntegrityError as exc:
+        # Two submissions at once: the partial unique constraint (one live application per ID
+        # per community) or the username's unique index caught the second.
+        if Person.objects.filter(username__iexact=person.username).exists():
+            raise ActionError(
+                ErrorCode.CONFLICT, _("这个用户名已被使用，请换一个。"), field="username"
+            ) from exc
+        raise _duplicate_application() from exc
+    return person
+
+
+def list_applications(
+    actor: Actor, community_id: int, status: str = Verification.PENDING, limit: int = 100
+) -> list[Person]:
+    """Join applications of a community for review, oldest first; logs the personal-data access.
+
+    Every applicant returned is recorded in ``PersonalDataAccess`` (who looked at whose real
+    name and masked ID/phone, and when), kept for supervision.
+
+    Raises:
+        ActionError: ``forbidden`` unless the actor reviews this community's joins; ``not_found``
+            for an unknown community.
+    """
+    require_review_joins(actor, community_id)
+    if not Community.objects.filter(pk=community_id).exists():
+        raise ActionError(ErrorCode.NOT_FOUND, _("找不到这个社区。"))
+    people = list(
+        Person.objects.filter(community_id=community_id, verification=status)
+        .exclude(role=Role.OBSERVER)
+        .select_related("neighbourhood")
+        .order_by("applied_at", "pk")[: max(1, min(limit, 500))]
+    )
+    record_personal_data_access(actor, people, purpose="join_review")
+    return people
+
+
+def record_personal_data_access(actor: Actor, people: list[Person], purpose: str) -> None:
+    """Log that ``actor`` saw these people's real-name data (Cybersecurity Law: ≥ 6 months)."""
+    now = timezone.now()
+    PersonalDataAccess.objects.bulk_create(
+        PersonalDataAccess(viewer_id=actor.person_id, subject=p, purpose=purpose, at=now)
+        for p in people
+    )
+
+
+def get_community(community_id: int) -> Community:
+    """Raises ``not_found`` for an unknown community."""
+    community = Community.objects.select_related("street").filter(pk=community_id).first()
+    if community is None:
+        raise ActionError(ErrorCode.NOT_FOUND, _("找不到这个社区。"))
+    return community
+
+
+def get_current_invite(actor: Actor, community_id: int) -> InviteCode:
+    """The live invite code a cadre prints for their community.
+
+    Raises:
+        ActionError: ``forbidden`` for anyone but the community's cadres (and staff);
+            ``not_found`` when the community has no live code yet.
+    """
+    require_manage_invites(actor, community_id)
+    invite = current_invite_code(get_community(community_id))
+    if invite is None:
+        raise ActionError(ErrorCode.NOT_FOUND, _("本社区还没有有效的邀请码，请先生成一个。"))
+    return invite

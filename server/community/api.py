@@ -1,3 +1,289 @@
-from ninja import Router
+"""HTTP API of the community app: tokens, joining, the caller's profile, and join review.
+
+Views translate HTTP to actions and back; the rules live in ``server.community.actions`` and
+``server.policy``. Errors are ``ActionError``s, turned into ``{"error": {...}}`` by ``server.api``.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Literal
+
+from django.contrib.auth import authenticate
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from ninja import Query, Router, Status
+
+from server.api import AUTH, BearerAuth, error_response
+from server.community import actions, qr, ratelimit
+from server.community.models import Person, Verification
+from server.community.schemas import (
+    ApplicationOut,
+    ApplicationStatusOut,
+    ErrorOut,
+    InviteIn,
+    InviteOut,
+    JoinIn,
+    JoinInfoOut,
+    MeOut,
+    RejectIn,
+    TokenIn,
+    TokenOut,
+    application_out,
+    me_out,
+    ref,
+    status_out,
+    user_out,
+)
+from server.community.tokens import issue_token, revoke_token
+from server.errors import ActionError, ErrorCode
+from server.policy import Actor
 
 router = Router(tags=["community"])
+
+_ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
+
+
+def _limited(request: HttpRequest, err: ActionError) -> HttpResponse:
+    """A 429 with the ``Retry-After`` header as well as the body's ``retry_after``."""
+    response = error_response(request, err)
+    response["Retry-After"] = str(err.extra.get("retry_after", 60))
+    return response
+
+
+def application_status_error(person: Person) -> ActionError:
+    """``pending`` (HTTP 403) for a person whose application is not approved, with its status."""
+    if person.verification == Verification.REJECTED:
+        return ActionError(
+            ErrorCode.PENDING,
+            _("你的入驻申请未通过：%(reason)s") % {"reason": person.rejection_reason},
+            status=Verification.REJECTED.value,
+            reason=person.rejection_reason,
+        )
+    return ActionError(
+        ErrorCode.PENDING,
+        _("你的入驻申请正在等待居委审核，通过后即可登录。"),
+        status=Verification.PENDING.value,
+    )
+
+
+# --- Tokens -----------------------------------------------------------------------------------
+
+
+@router.post(
+    "/auth/token",
+    response={200: TokenOut, 401: ErrorOut, 403: ErrorOut, 429: ErrorOut},
+    auth=None,
+    tags=["auth"],
+    summary="Log in: exchange a username and password for a bearer token",
+)
+def create_token(request: HttpRequest, body: TokenIn):
+    """401 for wrong credentials; 403 ``pending`` (with ``status`` and ``reason``) for an
+    application not yet approved; 429 ``rate_limited`` after repeated failures."""
+    address = ratelimit.client_address(request)
+    try:
+        ratelimit.check_login_allowed(body.username, address)
+    except ActionError as err:
+        return _limited(request, err)
+    person = authenticate(request, username=body.username, password=body.password)
+    if person is None:
+        ratelimit.record_login_failure(body.username, address)
+        raise ActionError(ErrorCode.UNAUTHORIZED, _("用户名或密码不正确。"))
+    ratelimit.record_login_success(body.username)
+    if not person.is_approved:
+        raise application_status_error(person)
+    return {"token": issue_token(person), "user": user_out(person)}
+
+
+@router.delete(
+    "/auth/token",
+    response={204: None, 401: ErrorOut},
+    auth=BearerAuth(),
+    tags=["auth"],
+    summary="Log out: revoke the bearer token of this request",
+)
+def delete_token(request: HttpRequest):
+    """Sockets opened with the token are closed once the revocation commits."""
+    key = request.headers.get("Authorization", "")[7:].strip()
+    revoke_token(key)
+    return Status(204, None)
+
+
+# --- Joining ----------------------------------------------------------------------------------
+
+
+@router.get(
+    "/join/{code}",
+    response={200: JoinInfoOut, 404: ErrorOut, 429: ErrorOut},
+    auth=None,
+    tags=["join"],
+    summary="What a join form needs: the community and its 小区",
+)
+def join_info(request: HttpRequest, code: str):
+    address = ratelimit.client_address(request)
+    try:
+        ratelimit.check_join_allowed(address)
+        invite = actions.check_invite_code(code)
+    except ActionError as err:
+        if err.code == ErrorCode.RATE_LIMITED:
+            return _limited(request, err)
+        ratelimit.record_join_failure(address)
+        raise
+    community = invite.community
+    return {
+        "community": ref(community),
+        "neighbourhoods": [ref(n) for n in community.neighbourhoods.order_by("name")],
+    }
+
+
+@router.post(
+    "/join",
+    response={201: ApplicationStatusOut, **_ERRORS, 429: ErrorOut},
+    auth=None,
+    tags=["join"],
+    summary="Apply to join a community (入驻申请); the application waits for a cadre",
+)
+def join(request: HttpRequest, body: JoinIn):
+    """Creates a pending application. Log in with ``POST /auth/token`` to see its status."""
+    address = ratelimit.client_address(request)
+    try:
+        ratelimit.check_join_allowed(address)
+    except ActionError as err:
+        return _limited(request, err)
+    try:
+        person = actions.do_apply(
+            invite_code=body.invite_code,
+            real_name=body.real_name,
+            id_number=body.id_number,
+            phone=body.phone,
+            neighbourhood_id=body.neighbourhood,
+            building=body.building,
+            unit=body.unit,
+            room_number=body.room,
+            username=body.username,
+            password=body.password,
+            display_name=body.display_name,
+        )
+    except ActionError:
+        ratelimit.record_join_failure(address)
+        raise
+    return Status(201, status_out(person))
+
+
+# --- The caller -------------------------------------------------------------------------------
+
+
+@router.get("/me", response={200: MeOut, 401: ErrorOut}, auth=AUTH, tags=["auth"])
+def me(request: HttpRequest):
+    """The caller's profile, including their own masked ID number and phone."""
+    person = Person.objects.select_related("community", "neighbourhood").get(pk=request.auth.pk)
+    return me_out(person)
+
+
+# --- Join review (cadres) ---------------------------------------------------------------------
+
+
+@router.get(
+    "/communities/{community_id}/applications",
+    response={200: list[ApplicationOut], **_ERRORS},
+    auth=AUTH,
+    tags=["join review"],
+    summary="Join applications of a community (masked forms; each view is logged)",
+)
+def applications(
+    request: HttpRequest,
+    community_id: int,
+    status: Query[Literal["pending", "approved", "rejected"]] = "pending",
+    limit: int = Query(100, ge=1, le=500),
+):
+    people = actions.list_applications(Actor.of(request.auth), community_id, status, limit)
+    return [application_out(p) for p in people]
+
+
+@router.post(
+    "/applications/{person_id}/approve",
+    response={200: ApplicationStatusOut, **_ERRORS},
+    auth=AUTH,
+    tags=["join review"],
+)
+def approve(request: HttpRequest, person_id: int):
+    return status_out(actions.do_approve(Actor.of(request.auth), person_id))
+
+
+@router.post(
+    "/applications/{person_id}/reject",
+    response={200: ApplicationStatusOut, **_ERRORS},
+    auth=AUTH,
+    tags=["join review"],
+)
+def reject(request: HttpRequest, person_id: int, body: RejectIn):
+    """The reason is shown to the applicant."""
+    return status_out(actions.do_reject(Actor.of(request.auth), person_id, body.reason))
+
+
+# --- Invite codes (cadres) --------------------------------------------------------------------
+
+
+def _invite_out(invite) -> dict:
+    return {
+        "code": invite.code,
+        "url": qr.join_url(invite.code),
+        "community_id": invite.community_id,
+        "expires_at": invite.expires_at,
+    }
+
+
+@router.post(
+    "/communities/{community_id}/invites",
+    response={201: InviteOut, **_ERRORS},
+    auth=AUTH,
+    tags=["invites"],
+    summary="Issue a new invite code for the community",
+)
+def create_invite(request: HttpRequest, community_id: int, body: InviteIn):
+    community = actions.get_community(community_id)
+    expires_at = timezone.now() + timedelta(days=body.expires_days) if body.expires_days else None
+    invite = actions.create_invite_code(Actor.of(request.auth), community, expires_at)
+    return Status(201, _invite_out(invite))
+
+
+@router.get(
+    "/communities/{community_id}/invite",
+    response={200: InviteOut, **_ERRORS},
+    auth=AUTH,
+    tags=["invites"],
+    summary="The community's current invite code and join URL",
+)
+def current_invite(request: HttpRequest, community_id: int):
+    return _invite_out(actions.get_current_invite(Actor.of(request.auth), community_id))
+
+
+def _binary_doc(content_type: str) -> dict:
+    return {"responses": {200: {"description": "OK", "content": {content_type: {}}}}}
+
+
+@router.get(
+    "/communities/{community_id}/invite.svg",
+    response={**_ERRORS},
+    auth=AUTH,
+    tags=["invites"],
+    summary="The invite poster (SVG, printable)",
+    openapi_extra=_binary_doc("image/svg+xml"),
+)
+def invite_svg(request: HttpRequest, community_id: int):
+    invite = actions.get_current_invite(Actor.of(request.auth), community_id)
+    return HttpResponse(qr.poster_svg(invite), content_type="image/svg+xml")
+
+
+@router.get(
+    "/communities/{community_id}/invite.png",
+    response={**_ERRORS},
+    auth=AUTH,
+    tags=["invites"],
+    summary="The invite QR code (PNG)",
+    openapi_extra=_binary_doc("image/png"),
+)
+def invite_png(request: HttpRequest, community_id: int):
+    invite = actions.get_current_invite(Actor.of(request.auth), community_id)
+    return HttpResponse(qr.qr_png(invite), content_type="image/png")

@@ -61,7 +61,9 @@ class Community(models.Model):
 class Neighbourhood(models.Model):
     """小区: a residential estate inside a community."""
 
-    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="neighbourhoods")
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, related_name="neighbourhoods"
+    )
     name = models.CharField(max_length=100)
 
     class Meta:
@@ -215,6 +217,9 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
 
+    def __str__(self) -> str:
+        return f"token #{self.pk} of {self.person_id}"
+
     @staticmethod
     def hash_key(key: str) -> str:
         return hashlib.sha256(key.encode()).hexdigest()
@@ -227,3 +232,6 @@ class PersonalDataAccess(models.Model):
     subject = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
     purpose = models.CharField(max_length=60)
     at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.viewer_id} saw {self.subject_id} ({self.purpose})"

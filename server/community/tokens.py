@@ -22,7 +22,7 @@ def issue_token(person: Person) -> str:
 
 
 def resolve_token(key: str) -> tuple[Person, int] | None:
-    """The approved person behind a token and the token's id, or None (unknown, revoked, inactive)."""
+    """The approved person behind a token and the token's id; None if unknown, revoked, inactive."""
     if not key or len(key) > 200:
         return None
     token = (

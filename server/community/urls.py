@@ -1,1 +1,14 @@
-urlpatterns: list = []
+"""Browser pages (the web chat client is a later issue): landing, login/logout, join, language."""
+
+from django.contrib.auth.views import LogoutView
+from django.urls import include, path
+
+from server.community import views
+
+urlpatterns = [
+    path("", views.landing, name="landing"),
+    path("accounts/login/", views.login_view, name="login"),
+    path("accounts/logout/", LogoutView.as_view(next_page="landing"), name="logout"),
+    path("join/<str:code>", views.join, name="join"),
+    path("i18n/", include("django.conf.urls.i18n")),
+]

@@ -40,7 +40,7 @@ def bearer_token(scope: dict[str, Any]) -> str | None:
 
 
 def origin_allowed(scope: dict[str, Any]) -> bool:
-    """True when the Origin header names a host in ALLOWED_HOSTS (never for a missing or null one)."""
+    """True when the Origin header names a host in ALLOWED_HOSTS (never a missing or null one)."""
     origin = _header(scope, b"origin")
     if not origin or origin == "null":
         return False
@@ -77,7 +77,9 @@ class LinliAuthMiddleware:
         )
 
     async def __call__(self, scope, receive, send):
-        scope = dict(scope)
+        # The server's own send, before any middleware wraps it: the consumer's slow-client
+        # guard reads the transport's buffer through it (chat.outbox).
+        scope = {**scope, "linli.server_send": send}
         token = bearer_token(scope)
         if token is None:
             return await self.cookie_stack(scope, receive, send)

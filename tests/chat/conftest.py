@@ -16,7 +16,9 @@ def garden_room(cast):
 
 @pytest.fixture
 def community_room(cast):
-    return Room.objects.get(community=cast.community, kind=RoomKind.NEIGHBOURHOOD, neighbourhood=None)
+    return Room.objects.get(
+        community=cast.community, kind=RoomKind.NEIGHBOURHOOD, neighbourhood=None
+    )
 
 
 @pytest.fixture
@@ -97,7 +99,10 @@ async def connect(person, *, subprotocols=None, encoding="json", headers=None, p
 
     token = await database_sync_to_async(issue_token)(person)
     communicator = WebsocketCommunicator(
-        application, path or f"/ws/v1?token={token}", headers=headers or [], subprotocols=subprotocols
+        application,
+        path or f"/ws/v1?token={token}",
+        headers=headers or [],
+        subprotocols=subprotocols,
     )
     connected, _sub = await communicator.connect(timeout=TIMEOUT)
     assert connected, "handshake refused"

@@ -94,7 +94,13 @@ async def test_truncated_msgpack_is_bad_frame(tcast):
 async def test_bad_send_is_refused_and_stores_nothing(tcast, fields, code):
     alice = await connect(tcast.resident)
     before = await stored()
-    frame = {"type": "send", "room": room_id(alice, GARDEN), "body": "你好", "client_id": "c", **fields}
+    frame = {
+        "type": "send",
+        "room": room_id(alice, GARDEN),
+        "body": "你好",
+        "client_id": "c",
+        **fields,
+    }
     text = json.dumps(frame, ensure_ascii=False)  # keeps a lone surrogate as \ud800
     await alice.raw(text=text.replace('"type"', '"ref": "r1", "type"', 1))
     answer = await alice.recv()
@@ -108,10 +114,13 @@ async def test_json_sender_with_msgpack_receiver_in_one_room(tcast):
     """C3: what one encoding accepts, the other can always carry."""
     alice = await connect(tcast.resident)
     bob = await connect(tcast.neighbour, subprotocols=["linli.v1.msgpack"], encoding="msgpack")
-    await alice.raw(text='{"type": "send", "room": %d, "body": "\\ud800", "client_id": "s", "ref": "1"}'
-                    % room_id(alice, GARDEN))
+    room = room_id(alice, GARDEN)
+    lone = '"body": "\\ud800", "client_id": "s", "ref": "1"'
+    await alice.raw(text=f'{{"type": "send", "room": {room}, {lone}}}')
     assert (await alice.recv())["code"] == "invalid"
-    await alice.request({"type": "send", "room": room_id(alice, GARDEN), "body": "好 😀", "client_id": "t"})
+    await alice.request(
+        {"type": "send", "room": room_id(alice, GARDEN), "body": "好 😀", "client_id": "t"}
+    )
     assert (await bob.recv_until("message"))["body"] == "好 😀"
     await alice.close(), await bob.close()
 
@@ -151,7 +160,9 @@ async def test_sync_with_too_many_rooms_is_invalid(tcast):
 
 async def test_history_limit_out_of_range_is_invalid(tcast):
     alice = await connect(tcast.resident)
-    answer = await alice.request({"type": "history", "room": room_id(alice, GARDEN), "limit": 10**9})
+    answer = await alice.request(
+        {"type": "history", "room": room_id(alice, GARDEN), "limit": 10**9}
+    )
     assert answer["code"] == "invalid"
     await alice.close()
 

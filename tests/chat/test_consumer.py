@@ -26,13 +26,19 @@ async def test_send_is_acked_with_seq_and_reaches_the_room(tcast):
     ack = await alice.request({"type": "send", "room": room, "body": "大家好", "client_id": "a1"})
     assert ack["type"] == "ack" and ack["room"] == room
     got = await bob.recv_until("message")
-    assert (got["seq"], got["body"], got["author"]["id"]) == (ack["seq"], "大家好", tcast.resident.pk)
+    assert (got["seq"], got["body"], got["author"]["id"]) == (
+        ack["seq"],
+        "大家好",
+        tcast.resident.pk,
+    )
     await alice.close(), await bob.close()
 
 
 async def test_message_frame_carries_the_party_badge(tcast):
     member, bob = await connect(tcast.party_member), await connect(tcast.neighbour)
-    await member.request({"type": "send", "room": room_id(member, GARDEN), "body": "hi", "client_id": "p"})
+    await member.request(
+        {"type": "send", "room": room_id(member, GARDEN), "body": "hi", "client_id": "p"}
+    )
     got = await bob.recv_until("message")
     assert "party" in got["author"]["badges"]
     await member.close(), await bob.close()
@@ -41,7 +47,9 @@ async def test_message_frame_carries_the_party_badge(tcast):
 async def test_msgpack_client_receives_a_json_senders_message(tcast):
     alice = await connect(tcast.resident)
     bob = await connect(tcast.neighbour, subprotocols=["linli.v1.msgpack"], encoding="msgpack")
-    await alice.request({"type": "send", "room": room_id(alice, GARDEN), "body": "混合", "client_id": "m"})
+    await alice.request(
+        {"type": "send", "room": room_id(alice, GARDEN), "body": "混合", "client_id": "m"}
+    )
     assert (await bob.recv_until("message"))["body"] == "混合"
     await alice.close(), await bob.close()
 
@@ -140,7 +148,9 @@ async def test_joining_a_topic_room_opens_it_on_open_sockets(tcast):
 
 async def test_knock_reaches_the_recipient_and_acceptance_opens_the_door(tcast):
     alice, carol = await connect(tcast.resident), await connect(tcast.resident_b)
-    knocked = await alice.request({"type": "knock", "user": tcast.resident_b.pk, "body": "借梯子", "client_id": "k"})
+    knocked = await alice.request(
+        {"type": "knock", "user": tcast.resident_b.pk, "body": "借梯子", "client_id": "k"}
+    )
     event = await carol.recv_until("knock")
     assert event["knock"]["id"] == knocked["knock"]["id"] and event["knock"]["body"] == "借梯子"
     await carol.request({"type": "knock_answer", "knock": event["knock"]["id"], "accept": True})
@@ -162,8 +172,15 @@ async def test_observer_receives_public_rooms_but_cannot_send(tcast):
 
 async def test_mentioned_person_is_told(tcast):
     alice, bob = await connect(tcast.resident), await connect(tcast.neighbour)
-    await alice.request({"type": "send", "room": room_id(alice, GARDEN), "body": "@邻居 在吗",
-                         "client_id": "men", "mentions": [tcast.neighbour.pk]})
+    await alice.request(
+        {
+            "type": "send",
+            "room": room_id(alice, GARDEN),
+            "body": "@邻居 在吗",
+            "client_id": "men",
+            "mentions": [tcast.neighbour.pk],
+        }
+    )
     assert (await bob.recv_until("mention"))["by"]["id"] == tcast.resident.pk
     await alice.close(), await bob.close()
 
@@ -190,7 +207,10 @@ async def test_flooding_is_rate_limited_with_retry_after(tcast, settings):
     settings.LINLI_SEND_RATE = 0.1
     alice = await connect(tcast.resident)
     room = room_id(alice, GARDEN)
-    answers = [await alice.request({"type": "send", "room": room, "body": "刷屏", "client_id": f"f{i}"}) for i in range(3)]
+    answers = [
+        await alice.request({"type": "send", "room": room, "body": "刷屏", "client_id": f"f{i}"})
+        for i in range(3)
+    ]
     assert [a["type"] for a in answers] == ["ack", "ack", "error"]
     assert answers[2]["code"] == "rate_limited" and answers[2]["retry_after"] > 0
     await alice.close()
@@ -205,3 +225,34 @@ async def test_sustained_flooding_closes_the_socket(tcast, settings):
     for i in range(6):
         await alice.send({"type": "send", "room": room, "body": "刷", "client_id": f"z{i}"})
     assert (await alice.recv_until("__closed__"))["code"] == 4008
+
+
+async def test_a_gap_the_server_cannot_fill_is_filled_by_the_clients_sync(tcast, monkeypatch):
+    from channels.layers import get_channel_layer  # noqa: TID251
+    from django.db import OperationalError
+
+    from chat.actions import reading
+
+    layer = get_channel_layer()
+    if not hasattr(layer, "drop_filter"):
+        pytest.skip("drops are injected in the in-memory test layer")
+    alice, bob = await connect(tcast.resident), await connect(tcast.neighbour)
+    room = room_id(alice, GARDEN)
+
+    def database_down(*args):
+        raise OperationalError("down")
+
+    monkeypatch.setattr(reading, "gap", database_down)
+    layer.drop_filter = lambda m: m.get("type") == "linli.event" and "lost" in m["json"]
+    try:
+        lost = await alice.request({"type": "send", "room": room, "body": "lost", "client_id": "l1"})
+    finally:
+        layer.drop_filter = None
+    await alice.request({"type": "send", "room": room, "body": "found", "client_id": "l2"})
+    assert (await bob.recv_until("message"))["body"] == "found"
+    answer = []
+    await bob.send({"type": "sync", "rooms": {str(room): lost["seq"] - 1}, "ref": "gap"})
+    while (frame := await bob.recv())["type"] != "synced":
+        answer.append(frame["body"])
+    assert answer == ["lost"]
+    await alice.close(), await bob.close()

@@ -15,7 +15,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 async def handshake(path="/ws/v1", headers=None, subprotocols=None):
-    communicator = WebsocketCommunicator(application, path, headers=headers or [], subprotocols=subprotocols)
+    communicator = WebsocketCommunicator(
+        application, path, headers=headers or [], subprotocols=subprotocols
+    )
     connected, detail = await communicator.connect(timeout=5)
     if connected:
         await communicator.disconnect()
@@ -74,7 +76,9 @@ async def test_a_pending_applicant_gets_no_socket(tcast):
 async def test_msgpack_is_chosen_when_offered_first(tcast):
     token = await database_sync_to_async(issue_token)(tcast.resident)
     communicator = WebsocketCommunicator(
-        application, f"/ws/v1?token={token}", subprotocols=["x-unknown", "linli.v1.msgpack", "linli.v1.json"]
+        application,
+        f"/ws/v1?token={token}",
+        subprotocols=["x-unknown", "linli.v1.msgpack", "linli.v1.json"],
     )
     connected, subprotocol = await communicator.connect(timeout=5)
     assert connected and subprotocol == "linli.v1.msgpack"

@@ -99,5 +99,7 @@ def test_knocks_are_limited_per_day(cast):
     from tests.factories import make_person
 
     for i in range(knocks.KNOCKS_PER_DAY):
-        knock(cast.resident, make_person(cast.community, neighbourhood=cast.garden), client_id=f"k{i}")
+        knock(
+            cast.resident, make_person(cast.community, neighbourhood=cast.garden), client_id=f"k{i}"
+        )
     refused(ErrorCode.RATE_LIMITED, knock, cast.resident, cast.neighbour, "hi", "over")

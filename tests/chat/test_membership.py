@@ -65,7 +65,9 @@ def test_approval_seats_the_applicant_and_announces_the_join(cast, garden_room):
     from server.community.models import Person
 
     applicant = Person.objects.create(
-        username="applicant", display_name="新邻居", community=cast.community,
+        username="applicant",
+        display_name="新邻居",
+        community=cast.community,
         neighbourhood=cast.garden,
     )
     before = garden_room.last_seq

@@ -55,14 +55,18 @@ def test_history_shows_the_latest_text_and_that_it_was_edited(cast, garden_room)
 
 def test_replay_stops_at_the_sockets_ceiling(cast, garden_room):
     last = fill(cast.resident, garden_room, 5)
-    batches, more = reading.replay(actor(cast.neighbour), {garden_room.pk: 0}, {garden_room.pk: last - 2})
+    batches, more = reading.replay(
+        actor(cast.neighbour), {garden_room.pk: 0}, {garden_room.pk: last - 2}
+    )
     assert [m["seq"] for m in batches[0]] == list(range(1, last - 1)) and more == {}
 
 
 def test_replay_is_batched_and_names_rooms_with_more(cast, garden_room):
     last = protocol.SYNC_BATCH + 5
     fill(cast.resident, garden_room, last - garden_room.last_seq)
-    batches, more = reading.replay(actor(cast.neighbour), {garden_room.pk: 0}, {garden_room.pk: last})
+    batches, more = reading.replay(
+        actor(cast.neighbour), {garden_room.pk: 0}, {garden_room.pk: last}
+    )
     assert len(batches[0]) == protocol.SYNC_BATCH
     assert more == {garden_room.pk: protocol.SYNC_BATCH}
 
@@ -75,7 +79,9 @@ def test_replay_of_a_room_not_on_the_socket_is_not_member(cast, garden_room, coo
 
 def test_welcome_lists_rooms_with_unread_counts(cast, garden_room):
     fill(cast.neighbour, garden_room, 3)
-    entry = next(r for r in reading.welcome(actor(cast.resident))["rooms"] if r["id"] == garden_room.pk)
+    entry = next(
+        r for r in reading.welcome(actor(cast.resident))["rooms"] if r["id"] == garden_room.pk
+    )
     assert entry["unread"] == garden_room.last_seq and entry["kind"] == "neighbourhood"
 
 

@@ -129,12 +129,21 @@ def test_own_message_can_be_edited_within_the_window(cast, garden_room):
 def test_editing_after_the_window_is_forbidden(cast, garden_room):
     msg = send(cast.resident, garden_room).message
     with time_machine.travel(timezone.now() + messages.EDIT_WINDOW + timedelta(seconds=1)):
-        refused(ErrorCode.FORBIDDEN, messages.do_edit, actor(cast.resident), garden_room.pk, msg.seq, "晚了")
+        refused(
+            ErrorCode.FORBIDDEN,
+            messages.do_edit,
+            actor(cast.resident),
+            garden_room.pk,
+            msg.seq,
+            "晚了",
+        )
 
 
 def test_someone_elses_message_cannot_be_edited(cast, garden_room):
     msg = send(cast.resident, garden_room).message
-    refused(ErrorCode.FORBIDDEN, messages.do_edit, actor(cast.neighbour), garden_room.pk, msg.seq, "x")
+    refused(
+        ErrorCode.FORBIDDEN, messages.do_edit, actor(cast.neighbour), garden_room.pk, msg.seq, "x"
+    )
 
 
 def test_deleting_keeps_the_seq_and_drops_the_text(cast, garden_room):

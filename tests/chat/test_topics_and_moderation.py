@@ -27,7 +27,13 @@ def closed_topic(cast):
 
 
 def test_resident_cannot_create_a_topic_room(cast):
-    refused(ErrorCode.FORBIDDEN, rooms.create_topic_room, actor(cast.resident), name="x", category="兴趣")
+    refused(
+        ErrorCode.FORBIDDEN,
+        rooms.create_topic_room,
+        actor(cast.resident),
+        name="x",
+        category="兴趣",
+    )
 
 
 def test_every_member_of_the_community_sees_the_topic_rooms(cast, open_topic, closed_topic):
@@ -61,7 +67,14 @@ def test_a_member_cannot_decide_applications(cast, closed_topic):
     rooms.do_join_topic(actor(cast.neighbour), closed_topic.pk)
     rooms.do_answer_join(actor(cast.cadre), closed_topic.pk, cast.neighbour.pk, True)
     rooms.do_join_topic(actor(cast.resident), closed_topic.pk)
-    refused(ErrorCode.FORBIDDEN, rooms.do_answer_join, actor(cast.neighbour), closed_topic.pk, cast.resident.pk, True)
+    refused(
+        ErrorCode.FORBIDDEN,
+        rooms.do_answer_join,
+        actor(cast.neighbour),
+        closed_topic.pk,
+        cast.resident.pk,
+        True,
+    )
 
 
 def test_another_communitys_topic_room_is_not_found(cast, open_topic):
@@ -94,15 +107,36 @@ def test_resident_moderation_is_forbidden_and_not_audited(cast, garden_room, act
 
 
 def test_observer_cannot_moderate(cast, garden_room):
-    refused(ErrorCode.FORBIDDEN, moderation.do_mute, actor(cast.observer), garden_room.pk, cast.resident.pk, 5)
+    refused(
+        ErrorCode.FORBIDDEN,
+        moderation.do_mute,
+        actor(cast.observer),
+        garden_room.pk,
+        cast.resident.pk,
+        5,
+    )
 
 
 def test_moderator_cannot_mute_a_cadre(cast, garden_room):
-    refused(ErrorCode.FORBIDDEN, moderation.do_mute, actor(cast.moderator), garden_room.pk, cast.cadre.pk, 5)
+    refused(
+        ErrorCode.FORBIDDEN,
+        moderation.do_mute,
+        actor(cast.moderator),
+        garden_room.pk,
+        cast.cadre.pk,
+        5,
+    )
 
 
 def test_nobody_mutes_themself(cast, garden_room):
-    refused(ErrorCode.INVALID, moderation.do_mute, actor(cast.moderator), garden_room.pk, cast.moderator.pk, 5)
+    refused(
+        ErrorCode.INVALID,
+        moderation.do_mute,
+        actor(cast.moderator),
+        garden_room.pk,
+        cast.moderator.pk,
+        5,
+    )
 
 
 def test_unmute_lets_the_member_post_again(cast, garden_room):

@@ -21,8 +21,12 @@ class Peer:
     @classmethod
     async def open(cls, worker, person, **kw):
         token = await database_sync_to_async(issue_token)(person)
-        ws = await connect(f"{worker.ws_url}?token={token}", subprotocols=["linli.v1.json"],
-                           open_timeout=TIMEOUT, **kw)
+        ws = await connect(
+            f"{worker.ws_url}?token={token}",
+            subprotocols=["linli.v1.json"],
+            open_timeout=TIMEOUT,
+            **kw,
+        )
         welcome = json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))
         assert welcome["type"] == "welcome"
         return cls(ws, welcome)
@@ -48,7 +52,9 @@ class Peer:
         """Sync until ``more`` is empty; return every replayed message."""
         got, pending = [], dict(rooms)
         while pending:
-            await self.send({"type": "sync", "rooms": {str(k): v for k, v in pending.items()}, "ref": "s"})
+            await self.send(
+                {"type": "sync", "rooms": {str(k): v for k, v in pending.items()}, "ref": "s"}
+            )
             while (frame := await self.recv())["type"] != "synced":
                 if frame["type"] == "message":
                     got.append(frame)

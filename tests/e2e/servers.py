@@ -74,9 +74,20 @@ class Worker:
     def start(self) -> Worker:
         self._log = open(self.log_path, "ab")  # noqa: SIM115  (closed in stop)
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port),
-             "server.asgi:application"],
-            cwd=ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "daphne",
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "server.asgi:application",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
         )
         self.wait_ready()
         return self
@@ -86,8 +97,10 @@ class Worker:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"worker exited: {self.log_path.read_text()[-2000:]}")
-            with contextlib.suppress(OSError):
-                with urllib.request.urlopen(f"{self.url}/api/v1/health", timeout=2) as r:  # noqa: S310
+            with (
+                contextlib.suppress(OSError),
+                urllib.request.urlopen(f"{self.url}/api/v1/health", timeout=2) as r,
+            ):
                     if r.status == 200:
                         return
             time.sleep(0.2)
@@ -121,7 +134,9 @@ def workers(count: int, tmp_path: Path, **env: str) -> Iterator[list[Worker]]:
     started: list[Worker] = []
     try:
         for i in range(count):
-            started.append(Worker(free_port(), server_env(**env), tmp_path / f"worker{i}.log").start())
+            started.append(
+                Worker(free_port(), server_env(**env), tmp_path / f"worker{i}.log").start()
+            )
         yield started
     finally:
         for w in started:

@@ -37,8 +37,14 @@ async def test_text_frame_that_is_not_utf8_closes_the_connection(tcast, one_work
 
 async def test_frame_over_the_hard_cap_closes_with_too_large(tcast, one_worker):
     peer = await Peer.open(one_worker, tcast.resident)
-    await peer.send({"type": "send", "room": 1, "body": "长" * (protocol.MAX_FRAME_BYTES // 3 + 10),
-                     "client_id": "big"})
+    await peer.send(
+        {
+            "type": "send",
+            "room": 1,
+            "body": "长" * (protocol.MAX_FRAME_BYTES // 3 + 10),
+            "client_id": "big",
+        }
+    )
     assert await closed_with(peer) == protocol.CLOSE_TOO_LARGE
     assert await still_serving(one_worker, tcast.neighbour)
 

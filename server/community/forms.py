@@ -1,0 +1,54 @@
+"""The browser join form. It only shapes the input: ``actions.do_apply`` holds every rule."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from server.community.models import Community
+
+
+class JoinForm(forms.Form):
+    real_name = forms.CharField(label=_("真实姓名"), required=False, max_length=200)
+    id_number = forms.CharField(
+        label=_("身份证号码"),
+        required=False,
+        max_length=64,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}),
+    )
+    phone = forms.CharField(
+        label=_("手机号码"),
+        required=False,
+        max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+    neighbourhood_id = forms.TypedChoiceField(
+        label=_("小区"), required=False, coerce=int, empty_value=None
+    )
+    building = forms.CharField(label=_("楼号"), required=False, max_length=100)
+    unit = forms.CharField(label=_("单元（可不填）"), required=False, max_length=100)
+    room_number = forms.CharField(label=_("室号"), required=False, max_length=100)
+    display_name = forms.CharField(
+        label=_("昵称"),
+        help_text=_("邻居们在群里看到的名字；真实姓名只有审核你的居委干部能看到。"),
+        required=False,
+        max_length=200,
+    )
+    username = forms.CharField(
+        label=_("用户名"),
+        required=False,
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "username"}),
+    )
+    password = forms.CharField(
+        label=_("密码"),
+        required=False,
+        max_length=1024,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, community: Community, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [("", _("请选择"))]
+        choices += [(n.pk, n.name) for n in community.neighbourhoods.order_by("name")]
+        self.fields["neighbourhood_id"].choices = choices

@@ -1,0 +1,189 @@
+"""Typed request and response bodies of the community API (they make the OpenAPI schema)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ninja import Field, Schema
+
+from server.community.models import Person
+
+
+class ErrorDetail(Schema):
+    code: str = Field(description="PROTOCOL.md's error code, e.g. invalid, pending, rate_limited")
+    message: str = Field(description="Human-readable, in the caller's language (Accept-Language)")
+    field: str | None = Field(None, description="The input field at fault, when there is one")
+    fields: list[str] | None = Field(None, description="Missing fields")
+    retry_after: int | None = Field(None, description="Seconds to wait (rate_limited)")
+    status: str | None = Field(None, description="Application status (pending): pending/rejected")
+    reason: str | None = Field(None, description="Why an application was rejected")
+
+
+class ErrorOut(Schema):
+    error: ErrorDetail
+
+
+class Ref(Schema):
+    id: int
+    name: str
+
+
+class TokenIn(Schema):
+    username: str = Field(max_length=150)
+    password: str = Field(max_length=1024)
+
+
+class UserOut(Schema):
+    id: int
+    username: str
+    display_name: str
+    role: str
+    party_member: bool
+    community_id: int | None
+    neighbourhood_id: int | None
+
+
+class TokenOut(Schema):
+    token: str = Field(description="Bearer token; shown once, only its hash is stored")
+    user: UserOut
+
+
+class MeOut(Schema):
+    """The caller's own profile; the masked ID and phone are shown to nobody else this way."""
+
+    id: int
+    username: str
+    display_name: str
+    show_building: bool
+    role: str
+    party_member: bool
+    verification: str
+    community: Ref | None
+    neighbourhood: Ref | None
+    building: str
+    unit: str
+    room_number: str
+    real_name: str
+    id_masked: str
+    phone_masked: str
+
+
+class JoinInfoOut(Schema):
+    community: Ref
+    neighbourhoods: list[Ref]
+
+
+class JoinIn(Schema):
+    """A join application. Empty strings are allowed here so that ``do_apply`` names every
+    missing field at once, in the caller's language."""
+
+    invite_code: str = Field("", max_length=64)
+    real_name: str = Field("", max_length=200)
+    id_number: str = Field("", max_length=64, description="18-character 居民身份证号码")
+    phone: str = Field("", max_length=32, description="Mainland mobile number")
+    neighbourhood: int | None = Field(None, description="Id of a 小区 from GET /join/{code}")
+    building: str = Field("", max_length=100)
+    unit: str = Field("", max_length=100)
+    room: str = Field("", max_length=100)
+    username: str = Field("", max_length=150)
+    password: str = Field("", max_length=1024)
+    display_name: str = Field("", max_length=200, description="What neighbours see")
+
+
+class ApplicationStatusOut(Schema):
+    id: int
+    status: str
+    rejection_reason: str
+    applied_at: datetime
+    reviewed_at: datetime | None
+
+
+class ApplicationOut(Schema):
+    """An application as a reviewing cadre sees it: masked forms only."""
+
+    id: int
+    username: str
+    display_name: str
+    real_name: str
+    id_masked: str
+    phone_masked: str
+    neighbourhood: Ref | None
+    building: str
+    unit: str
+    room_number: str
+    status: str
+    rejection_reason: str
+    applied_at: datetime
+    reviewed_at: datetime | None
+
+
+class RejectIn(Schema):
+    reason: str = Field("", max_length=1000)
+
+
+class InviteIn(Schema):
+    expires_days: int | None = Field(None, ge=1, le=3650)
+
+
+class InviteOut(Schema):
+    code: str
+    url: str
+    community_id: int
+    expires_at: datetime | None
+
+
+def ref(obj) -> dict | None:
+    return None if obj is None else {"id": obj.pk, "name": obj.name}
+
+
+def user_out(person: Person) -> dict:
+    return {
+        "id": person.pk,
+        "username": person.username,
+        "display_name": person.display_name,
+        "role": person.role,
+        "party_member": person.party_member,
+        "community_id": person.community_id,
+        "neighbourhood_id": person.neighbourhood_id,
+    }
+
+
+def me_out(person: Person) -> dict:
+    return {
+        **user_out(person),
+        "show_building": person.show_building,
+        "verification": person.verification,
+        "community": ref(person.community),
+        "neighbourhood": ref(person.neighbourhood),
+        "building": person.building,
+        "unit": person.unit,
+        "room_number": person.room_number,
+        "real_name": person.real_name,
+        "id_masked": person.id_masked,
+        "phone_masked": person.phone_masked,
+    }
+
+
+def status_out(person: Person) -> dict:
+    return {
+        "id": person.pk,
+        "status": person.verification,
+        "rejection_reason": person.rejection_reason,
+        "applied_at": person.applied_at,
+        "reviewed_at": person.reviewed_at,
+    }
+
+
+def application_out(person: Person) -> dict:
+    return {
+        **status_out(person),
+        "username": person.username,
+        "display_name": person.display_name,
+        "real_name": person.real_name,
+        "id_masked": person.id_masked,
+        "phone_masked": person.phone_masked,
+        "neighbourhood": ref(person.neighbourhood),
+        "building": person.building,
+        "unit": person.unit,
+        "room_number": person.room_number,
+    }

@@ -1,0 +1,98 @@
+"""Server-rendered pages: the landing page, logging in and out, and the join form."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth import login
+from django.contrib.auth.views import LoginView
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from server.community import actions, ratelimit
+from server.community.forms import JoinForm
+from server.community.models import Verification
+from server.errors import ActionError, ErrorCode
+
+
+def rate_limited_page(request: HttpRequest, err: ActionError) -> HttpResponse:
+    retry_after = int(err.extra.get("retry_after", 60))
+    response = render(
+        request,
+        "registration/rate_limited.html",
+        {"message": err.message, "retry_after": retry_after},
+        status=429,
+    )
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+def guard_login(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Put a password form behind the failure limit ``POST /api/v1/auth/token`` has.
+
+    Judged by the view's response: a redirect means the password was right, a re-rendered form
+    that it was wrong. Used for ``/accounts/login/`` and for the admin's login page.
+    """
+
+    @wraps(view)
+    def guarded(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.method != "POST":
+            return view(request, *args, **kwargs)
+        username, address = request.POST.get("username", ""), ratelimit.client_address(request)
+        try:
+            ratelimit.check_login_allowed(username, address)
+        except ActionError as err:
+            return rate_limited_page(request, err)
+        response = view(request, *args, **kwargs)
+        if response.status_code == 302:
+            ratelimit.record_login_success(username)
+        elif username and request.POST.get("password"):
+            ratelimit.record_login_failure(username, address)
+        return response
+
+    return guarded
+
+
+def landing(request: HttpRequest) -> HttpResponse:
+    """What Linli is; for a logged-in person, where their application stands."""
+    context: dict = {}
+    user = request.user
+    if user.is_authenticated:
+        context["application"] = user.verification
+        if user.verification == Verification.APPROVED:
+            memberships = getattr(user, "memberships", None)
+            context["rooms"] = memberships.count() if memberships is not None else 0
+    return render(request, "community/landing.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def join(request: HttpRequest, code: str) -> HttpResponse:
+    """``/join/<code>``: the page the invite poster's QR code opens."""
+    address = ratelimit.client_address(request)
+    try:
+        ratelimit.check_join_allowed(address)
+        invite = actions.check_invite_code(code)
+    except ActionError as err:
+        if err.code == ErrorCode.RATE_LIMITED:
+            return rate_limited_page(request, err)
+        ratelimit.record_join_failure(address)
+        return render(request, "community/join_invalid.html", {"message": err.message}, status=404)
+    community = invite.community
+    form = JoinForm(request.POST or None, community=community)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = actions.do_apply(invite_code=invite.code, **form.cleaned_data)
+        except ActionError as err:
+            ratelimit.record_join_failure(address)
+            field = err.extra.get("field")
+            form.add_error(field if field in form.fields else None, str(err.message))
+        else:
+            login(request, person, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect("landing")
+    return render(request, "community/join.html", {"form": form, "community": community})
+
+
+#: ``/accounts/login/``: Django's login page behind the rate limit.
+login_view = guard_login(LoginView.as_view())

@@ -1,0 +1,68 @@
+"""``linli serve``: HTTP and WebSockets with daphne, in this process."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+#: The ASGI application daphne serves.
+APPLICATION = "server.asgi:application"
+
+
+def daphne_args(host: str, port: int, *, access_log: bool, proxy_headers: bool) -> list[str]:
+    """Daphne's command line for these options.
+
+    Verbosity stays 0: daphne turns its access log on at verbosity 1, and without --access-log
+    there must be none. With it, ``-`` (stdout) goes through ``RedactingServer``.
+    """
+    args = ["--bind", host, "--port", str(port), "-v", "0"]
+    if access_log:
+        args += ["--access-log", "-"]
+    if proxy_headers:
+        args.append("--proxy-headers")
+    return [*args, APPLICATION]
+
+
+class Command(BaseCommand):
+    help = (
+        "Serve Linli (HTTP and WebSockets) with daphne. The access log is off by default; "
+        "--access-log writes it to stdout with token= and other credentials in URLs redacted."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
+        parser.add_argument("--port", type=int, default=8000, help="port (8000)")
+        parser.add_argument(
+            "--access-log", action="store_true", help="log requests to stdout (secrets redacted)"
+        )
+        parser.add_argument(
+            "--proxy-headers",
+            action="store_true",
+            help="take the client address from X-Forwarded-For: only behind a proxy such as "
+            "nginx that sets it, and with the port closed to everyone else",
+        )
+
+    def handle(
+        self, *args, host: str, port: int, access_log: bool, proxy_headers: bool, **options
+    ) -> None:
+        # With DEBUG, servestatic serves straight from the finders; otherwise it serves
+        # STATIC_ROOT, which must exist.
+        if not settings.DEBUG and not (
+            settings.STATIC_ROOT.exists() and any(settings.STATIC_ROOT.iterdir())
+        ):
+            call_command("collectstatic", interactive=False, verbosity=0)
+        self.stdout.write(f"Linli serving on http://{host}:{port}/  (Ctrl-C to stop)")
+        self.stdout.flush()
+        run_daphne(daphne_args(host, port, access_log=access_log, proxy_headers=proxy_headers))
+
+
+def run_daphne(argv: list[str]) -> None:
+    # Imported here: daphne.server installs Twisted's asyncio reactor on import.
+    from daphne.cli import CommandLineInterface
+
+    from server.accesslog import RedactingServer
+
+    cli = CommandLineInterface()
+    cli.server_class = RedactingServer
+    cli.run(argv)

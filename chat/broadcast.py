@@ -11,6 +11,7 @@ those bytes to their sockets as they are, with no per-recipient encoding.
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from typing import Any
@@ -44,16 +45,31 @@ def layer():
 
 
 def event_message(
-    frame: dict[str, Any], room_id: int | None = None, seq: int | None = None
+    frame: dict[str, Any],
+    room_id: int | None = None,
+    seq: int | None = None,
+    private: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """A layer message carrying one frame pre-encoded in both encodings (msgpack-safe).
 
     ``seq`` is set only for a new message in a room: the consumer uses it to drop what it already
     sent and to fill a gap from the database. Other room events (tombstones, edits, pins) carry
-    none.
+    none. ``private`` names fields observers must not see (see ``observer_view``).
     """
     text, binary = protocol.encode_both(frame)
-    return {"type": EVENT, "json": text, "msgpack": binary, "room": room_id, "seq": seq}
+    message = {"type": EVENT, "json": text, "msgpack": binary, "room": room_id, "seq": seq}
+    if private:
+        message["private"] = list(private)
+    return message
+
+
+def observer_view(message: dict[str, Any]) -> dict[str, Any]:
+    """The frame of an event without its ``private`` fields: what an observer's socket gets
+    (presence counts, never who)."""
+    frame = json.loads(message["json"])
+    for name in message.get("private") or ():
+        frame.pop(name, None)
+    return frame
 
 
 def _send_now(group: str, message: dict[str, Any]) -> None:
@@ -81,10 +97,12 @@ def publish_room_event_now(room_id: int, frame: dict[str, Any]) -> None:
     _send_now(room_group(room_id), event_message(frame, room_id))
 
 
-async def apublish_room_event_now(room_id: int, frame: dict[str, Any]) -> None:
-    """The same, from async code."""
+async def apublish_room_event_now(
+    room_id: int, frame: dict[str, Any], private: tuple[str, ...] = ()
+) -> None:
+    """The same, from async code (typing; presence, whose ``users`` is ``private``)."""
     try:
-        await layer().group_send(room_group(room_id), event_message(frame, room_id))
+        await layer().group_send(room_group(room_id), event_message(frame, room_id, None, private))
     except Exception:
         log.warning("channel layer publish to room %s failed", room_id, exc_info=True)
 

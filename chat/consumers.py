@@ -23,11 +23,13 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.db import DatabaseError
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from chat import broadcast, events, outbox, protocol
 from chat.actions import knocks, messages, moderation, reading, rooms
 from chat.actions.access import readable_room_ids
 from chat.ratelimit import FloodGuard, TokenBucket
+from presence import online as presence
 from presence.actions import TypingThrottle, relay_typing
 from server.errors import ActionError, ErrorCode
 from server.policy import Actor
@@ -72,6 +74,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_add(broadcast.room_group(room_id), self.channel_name)
         welcome = await db(reading.welcome)(self.actor)
         welcome["knocks"] = await db(knocks.pending_knocks)(self.actor)
+        await presence.connected(self.channel_name, self.actor, welcome)  # fills "online"
         self.ceilings = {entry["id"]: entry["last_seq"] for entry in welcome["rooms"]}
         self.live_from = dict(self.ceilings)
         await self.send_frame(welcome)
@@ -79,6 +82,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         if not hasattr(self, "actor"):
             return
+        await presence.disconnected(self.channel_name, self.actor)
         for room_id in list(self.ceilings):
             await self.channel_layer.group_discard(broadcast.room_group(room_id), self.channel_name)
         await self.channel_layer.group_discard(
@@ -112,7 +116,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         kind = frame_name(frame)
         handler = HANDLERS.get(kind)
         if handler is None:
-            err = ActionError(ErrorCode.UNKNOWN_TYPE, "这个服务器还不支持这种操作。")
+            err = ActionError(ErrorCode.UNKNOWN_TYPE, _("这个服务器还不支持这种操作。"))
             await self.send_error(err, frame.ref)
             return
         if kind in METERED and not await self._within_rate(frame.ref):
@@ -125,13 +129,15 @@ class ChatConsumer(AsyncWebsocketConsumer):
             log.warning("database unavailable for %s", kind, exc_info=True)
             await self.send_error(
                 ActionError(
-                    ErrorCode.UNAVAILABLE, "暂时无法保存，请用同一 client_id 重试。", retry_after=1
+                    ErrorCode.UNAVAILABLE,
+                    _("暂时无法保存，请用同一 client_id 重试。"),
+                    retry_after=1,
                 ),
                 frame.ref,
             )
         except Exception:
             log.exception("unexpected error handling %s", kind)
-            await self.send_error(ActionError(ErrorCode.INTERNAL, "服务器出错了。"), frame.ref)
+            await self.send_error(ActionError(ErrorCode.INTERNAL, _("服务器出错了。")), frame.ref)
 
     async def _within_rate(self, ref: str | None) -> bool:
         wait = self.bucket.take()
@@ -140,7 +146,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return True
         await self.send_error(
             ActionError(
-                ErrorCode.RATE_LIMITED, "发得太快了，请稍后再试。", retry_after=round(wait, 2)
+                ErrorCode.RATE_LIMITED, _("发得太快了，请稍后再试。"), retry_after=round(wait, 2)
             ),
             ref,
         )
@@ -243,6 +249,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await db(rooms.do_remove_member)(self.actor, f.room, f.user)
         await self._done(f)
 
+    async def on_promote(self, f) -> None:
+        await db(moderation.check_promote)(self.actor, f.room, f.seq)
+
     async def _done(self, f, **fields: Any) -> None:
         """The generic answer to a moderation or room frame: ``{"type": "ok", "ref", …}``."""
         await self.send_frame(_with_ref({"type": "ok", "for": frame_name(f), **fields}, f.ref))
@@ -263,7 +272,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 self.ceilings[room_id] = seq
         if self.closing:
             return
-        if self.encoding is protocol.Encoding.MSGPACK:
+        if event.get("private") and self.actor.is_observer:
+            await self.send_frame(broadcast.observer_view(event))  # counts, never who
+        elif self.encoding is protocol.Encoding.MSGPACK:
             await self.send(bytes_data=event["msgpack"])
         else:
             await self.send(text_data=event["json"])
@@ -314,6 +325,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_discard(broadcast.room_group(room_id), self.channel_name)
             return
         self.ceilings[room_id] = self.live_from[room_id] = entries[0]["last_seq"]
+        await presence.room_opened(self.channel_name, self.actor, entries[0])
         await self.send_frame({"type": "room_joined", "room": entries[0]})
 
     async def _close_room(self, room_id: int) -> None:
@@ -321,6 +333,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if self.ceilings.pop(room_id, None) is None:
             return
         await self.channel_layer.group_discard(broadcast.room_group(room_id), self.channel_name)
+        await presence.room_closed(self.channel_name, self.actor, room_id)
         await self.send_frame({"type": "room_left", "room": room_id})
 
     async def _reload_actor(self) -> None:
@@ -374,6 +387,7 @@ HANDLERS = {
     "leave": ChatConsumer.on_leave,
     "join_answer": ChatConsumer.on_join_answer,
     "remove": ChatConsumer.on_remove,
+    "promote": ChatConsumer.on_promote,
 }
 
 _FRAME_NAMES = {cls: name for name, cls in protocol.FRAME_TYPES.items()}

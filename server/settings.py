@@ -225,3 +225,22 @@ LINLI_OUTBOX_LIMIT = env.int("LINLI_OUTBOX_LIMIT", default=1024 * 1024)
 # Peers (addresses or CIDR networks, e.g. the nginx host) whose X-Forwarded-For the login rate
 # limiter believes. Empty: the TCP peer (REMOTE_ADDR) is the client.
 LINLI_TRUSTED_PROXIES = env.list("LINLI_TRUSTED_PROXIES", default=[])
+
+# --- Presence (docs/presence.md) --------------------------------------------------------------
+#: "redis": shared by every worker (needs REDIS_URL); "memory": this process only (embedded).
+LINLI_PRESENCE_BACKEND = env.str(
+    "LINLI_PRESENCE_BACKEND", default="redis" if REDIS_URL else "memory"
+)
+LINLI_PRESENCE_PREFIX = env.str("LINLI_PRESENCE_PREFIX", default=f"{LINLI_CHANNEL_PREFIX}:presence")
+#: A connection not refreshed for this long is gone (its worker was killed): each worker refreshes
+#: all of its connections every TTL/3 seconds, in one round trip.
+LINLI_PRESENCE_TTL = env.float("LINLI_PRESENCE_TTL", default=45.0)
+#: How often one worker (any) takes the expired people offline and announces it.
+LINLI_PRESENCE_SWEEP = env.float("LINLI_PRESENCE_SWEEP", default=5.0)
+#: At most one `presence` frame per room this often (seconds), small rooms / rooms over the limit
+#: below. Ghost bound: TTL + SWEEP + LINLI_PRESENCE_BIG_INTERVAL ≤ 60 s (checked: linli.W010).
+LINLI_PRESENCE_INTERVAL = env.float("LINLI_PRESENCE_INTERVAL", default=1.0)
+LINLI_PRESENCE_BIG_INTERVAL = env.float("LINLI_PRESENCE_BIG_INTERVAL", default=5.0)
+#: Rooms with at most this many members name who came online or went offline (`users`); bigger
+#: rooms get counts only.
+LINLI_PRESENCE_USERS_MAX = env.int("LINLI_PRESENCE_USERS_MAX", default=50)

@@ -36,6 +36,8 @@ if not _db_url:
     }
 else:
     DATABASES["default"]["OPTIONS"].pop("pool", None)
+    # A test database of this run's own: two runs on one server never drop each other's.
+    DATABASES["default"]["TEST"] = {"NAME": f"test_linli_{os.getpid()}"}
 
 if not _redis_url:
     # Round-trip every layer payload through msgpack, as Redis would, so a datetime or a model

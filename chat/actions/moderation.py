@@ -137,3 +137,16 @@ def audit_log(actor: Actor, room_id: int, limit: int = 100) -> list[dict]:
         }
         for e in entries
     ]
+
+
+def check_promote(actor: Actor, room_id: int, seq: int) -> None:
+    """Who may promote a thread into a tracked issue (工单): the room's 群主 and 版主.
+
+    Tracked issues themselves are not part of this server yet, so a permitted promote is answered
+    ``unknown_type``; a resident's is ``forbidden`` either way, and nothing is written or audited.
+    """
+    access = access_room(actor, room_id)
+    policy.require_moderate(actor, access.rank)
+    if not Message.objects.filter(room=access.room, seq=seq, deleted_at__isnull=True).exists():
+        raise ActionError(ErrorCode.NOT_FOUND, _("消息不存在或已删除。"))
+    raise ActionError(ErrorCode.UNKNOWN_TYPE, _("工单功能尚未开放。"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy as _
 
 from chat import events, protocol
 from chat.actions.access import access_room, observed_rooms
@@ -43,7 +44,7 @@ def replay(
     """
     unknown = [room_id for room_id in requested if room_id not in ceilings]
     if unknown:
-        raise ActionError(ErrorCode.NOT_MEMBER, "你不在这个群里。", rooms=unknown)
+        raise ActionError(ErrorCode.NOT_MEMBER, _("你不在这个群里。"), rooms=unknown)
     batches, more = [], {}
     for room_id, last_seen in requested.items():
         access_room(actor, room_id)  # membership may have changed since the socket opened

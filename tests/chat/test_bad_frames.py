@@ -181,3 +181,15 @@ async def test_a_direct_room_of_two_others_looks_like_no_room(tcast):
     missing = await nosy.request({"type": "history", "room": 987_654})
     assert (real["code"], real["message"]) == (missing["code"], missing["message"])
     await nosy.close()
+
+
+async def test_errors_speak_the_persons_language(tcast):
+    def prefer_english():
+        tcast.resident.language = "en"
+        tcast.resident.save(update_fields=["language"])
+
+    await database_sync_to_async(prefer_english)()
+    alice = await connect(tcast.resident)
+    answer = await alice.request({"type": "send", "room": 999_999, "body": "hi", "client_id": "e"})
+    assert answer["message"] == "You are not in this room."
+    await alice.close()

@@ -245,7 +245,9 @@ async def test_a_gap_the_server_cannot_fill_is_filled_by_the_clients_sync(tcast,
     monkeypatch.setattr(reading, "gap", database_down)
     layer.drop_filter = lambda m: m.get("type") == "linli.event" and "lost" in m["json"]
     try:
-        lost = await alice.request({"type": "send", "room": room, "body": "lost", "client_id": "l1"})
+        lost = await alice.request(
+            {"type": "send", "room": room, "body": "lost", "client_id": "l1"}
+        )
     finally:
         layer.drop_filter = None
     await alice.request({"type": "send", "room": room, "body": "found", "client_id": "l2"})
@@ -256,3 +258,43 @@ async def test_a_gap_the_server_cannot_fill_is_filled_by_the_clients_sync(tcast,
         answer.append(frame["body"])
     assert answer == ["lost"]
     await alice.close(), await bob.close()
+
+
+async def test_everyone_receives_the_tombstone_with_the_same_seq(tcast):
+    alice, bob = await connect(tcast.resident), await connect(tcast.neighbour)
+    room = room_id(alice, GARDEN)
+    ack = await alice.request({"type": "send", "room": room, "body": "说错了", "client_id": "t1"})
+    await bob.recv_until("message")
+    await alice.request({"type": "delete", "room": room, "seq": ack["seq"]})
+    tombstone = await bob.recv_until("message")
+    assert (tombstone["seq"], tombstone["deleted"], "body" in tombstone) == (ack["seq"], True, False)
+    await alice.close(), await bob.close()
+
+
+async def test_an_edit_reaches_the_room_as_edited(tcast):
+    alice, bob = await connect(tcast.resident), await connect(tcast.neighbour)
+    room = room_id(alice, GARDEN)
+    ack = await alice.request({"type": "send", "room": room, "body": "周六开会", "client_id": "e1"})
+    await alice.request({"type": "edit", "room": room, "seq": ack["seq"], "body": "周日开会"})
+    edited = await bob.recv_until("edited")
+    assert (edited["seq"], edited["body"]) == (ack["seq"], "周日开会")
+    await alice.close(), await bob.close()
+
+
+async def test_pins_reach_every_member_live(tcast):
+    cadre, bob = await connect(tcast.cadre), await connect(tcast.neighbour)
+    room = room_id(cadre, GARDEN)
+    ack = await cadre.request({"type": "send", "room": room, "body": "议题：加装电梯", "client_id": "p"})
+    await cadre.request({"type": "pin", "room": room, "seq": ack["seq"], "title": "加装电梯"})
+    pins = await bob.recv_until("pins")
+    assert [p["title"] for p in pins["pins"]] == ["加装电梯"]
+    await cadre.close(), await bob.close()
+
+
+async def test_muted_member_is_told_until_when(tcast):
+    cadre, alice = await connect(tcast.cadre), await connect(tcast.resident)
+    room = room_id(alice, GARDEN)
+    await cadre.request({"type": "mute", "room": room, "user": tcast.resident.pk, "minutes": 10})
+    answer = await alice.request({"type": "send", "room": room, "body": "x", "client_id": "mu"})
+    assert answer["code"] == "muted" and answer["until"].endswith("Z")
+    await cadre.close(), await alice.close()

@@ -93,7 +93,7 @@ def test_pin_is_seen_in_the_rooms_pinned_set(cast, garden_room):
     assert Pin.objects.get(room=garden_room).title == "议事会"
 
 
-@pytest.mark.parametrize("act", ["pin", "mute", "delete"])
+@pytest.mark.parametrize("act", ["pin", "mute", "delete", "promote"])
 def test_resident_moderation_is_forbidden_and_not_audited(cast, garden_room, act):
     msg = messages.do_send(actor(cast.neighbour), garden_room.pk, "hello", "r1").message
     me = actor(cast.resident)
@@ -101,6 +101,7 @@ def test_resident_moderation_is_forbidden_and_not_audited(cast, garden_room, act
         "pin": lambda: moderation.do_pin(me, garden_room.pk, msg.seq),
         "mute": lambda: moderation.do_mute(me, garden_room.pk, cast.neighbour.pk, 10),
         "delete": lambda: messages.do_delete(me, garden_room.pk, msg.seq),
+        "promote": lambda: moderation.check_promote(me, garden_room.pk, msg.seq),
     }
     refused(ErrorCode.FORBIDDEN, calls[act])
     assert not AuditEntry.objects.exists()

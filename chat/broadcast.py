@@ -11,9 +11,11 @@ those bytes to their sockets as they are, with no per-recipient encoding.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import uuid
+import weakref
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -113,20 +115,42 @@ def publish_user_control(person_id: int, op: str, **fields: Any) -> None:
     transaction.on_commit(lambda: _send_now(user_group(person_id), message))
 
 
+class _Probe:
+    """One reusable health-probe channel per event loop.
+
+    On the pub/sub layer every new channel is a Redis subscription that only a cancelled receive
+    ever ends: a fresh channel per probe would leak one subscription per health check.
+    """
+
+    def __init__(self) -> None:
+        self.channel: str | None = None
+        self.lock = asyncio.Lock()
+
+
+_probes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Probe] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 async def layer_round_trip() -> bool:
-    """Ring a throwaway group and hear it: the layer's health check.
+    """Ring a throwaway group and hear it on this loop's probe channel: the layer's health check.
 
     It goes through a group, as every chat event does (channels-redis' core layer spread over
     several Redis hosts loses direct sends to channels named on another host; groups are fine).
+    Replies to earlier probes that timed out are skipped by their token.
     """
+    probe = _probes.setdefault(asyncio.get_running_loop(), _Probe())
     channel_layer = layer()
-    channel = await channel_layer.new_channel()
-    token = uuid.uuid4().hex
-    group = f"health.{token}"
-    await channel_layer.group_add(group, channel)
-    try:
-        await channel_layer.group_send(group, {"type": "linli.health", "token": token})
-        received = await channel_layer.receive(channel)
-    finally:
-        await channel_layer.group_discard(group, channel)
-    return received.get("token") == token
+    async with probe.lock:
+        if probe.channel is None:
+            probe.channel = await channel_layer.new_channel("linli.health.")
+        token = uuid.uuid4().hex
+        group = f"health.{token}"
+        await channel_layer.group_add(group, probe.channel)
+        try:
+            await channel_layer.group_send(group, {"type": "linli.health", "token": token})
+            while (await channel_layer.receive(probe.channel)).get("token") != token:
+                pass
+        finally:
+            await channel_layer.group_discard(group, probe.channel)
+    return True

@@ -18,6 +18,7 @@ import logging
 import time
 from typing import Any
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -45,6 +46,21 @@ db = database_sync_to_async
 
 
 class ChatConsumer(AsyncWebsocketConsumer):
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Route an ASGI or layer message to its handler, without Channels' per-message hop.
+
+        Channels 4.3 runs ``close_old_connections`` on the one shared database thread before
+        every handler: each frame and each live event would queue behind any database work on
+        the worker (and stall for the pool timeout during a database outage). Every ORM call
+        here goes through ``database_sync_to_async``, which closes old connections itself.
+        An unknown layer type (a newer worker during a rolling deploy) is logged, not fatal.
+        """
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            log.warning("no handler for layer message type %r", message.get("type"))
+            return
+        await handler(message)
+
     # --- Connection lifecycle ----------------------------------------------------------------
 
     async def connect(self) -> None:

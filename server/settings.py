@@ -121,7 +121,9 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": 1,
             "max_size": env.int("LINLI_DB_POOL_SIZE", default=8),
-            "timeout": 10,
+            # A request waits this long for a connection; during a database outage that is
+            # how long a send takes to be answered "unavailable".
+            "timeout": env.float("LINLI_DB_POOL_TIMEOUT", default=3.0),
         }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

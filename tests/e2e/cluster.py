@@ -192,6 +192,7 @@ def local_cluster(
     layer: str | None = None,
     limits: bool = True,
     database_url: str | None = None,
+    redis_url: str | None = None,
     keep_database: bool = False,
     keep_dir: bool = False,
     timeout: float = 120,
@@ -202,7 +203,9 @@ def local_cluster(
     exempts loopback from nginx's per-address limits (load tests: every socket comes from
     127.0.0.1, and nginx allows 300 sockets and 5 handshakes/s per address). ``database_url``
     names an existing or new database to use instead of a fresh ``linli_e2e_<port>``; it is never
-    dropped. The directory (logs) is deleted afterwards unless ``keep_dir`` or the start failed.
+    dropped. ``redis_url`` replaces LINLI_CLUSTER_REDIS_URL (e.g. a private redis-server a fault
+    test may kill). The directory (logs) is deleted afterwards unless ``keep_dir`` or the start
+    failed.
     """
     directory = Path(tempfile.mkdtemp(prefix="linli-cluster-"))
     cluster: Cluster | None = None
@@ -229,7 +232,7 @@ def local_cluster(
                 "--database-url",
                 database,
                 "--redis-url",
-                REDIS_URL,
+                redis_url or REDIS_URL,
                 "--timeout",
                 str(timeout),
             ]

@@ -127,9 +127,7 @@ class _Probe:
         self.lock = asyncio.Lock()
 
 
-_probes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Probe] = (
-    weakref.WeakKeyDictionary()
-)
+_probes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Probe] = weakref.WeakKeyDictionary()
 
 
 async def layer_round_trip() -> bool:

@@ -31,3 +31,38 @@ def pending_bytes(transport: Any) -> int | None:
     if hasattr(transport, "dataBuffer") and hasattr(transport, "_tempDataLen"):
         return len(transport.dataBuffer) - transport.offset + transport._tempDataLen
     return None
+
+
+class RawWriter:
+    """Writes ready-made frames straight to a daphne socket's transport.
+
+    Daphne frames every message in autobahn, in Python, once per socket; a room event is the same
+    bytes for every socket, so the hub frames it once (``chat.fanout.framed``) and this writes it.
+    Used only when it is safe: an autobahn protocol in the OPEN state with no extension (no
+    compression) negotiated. Everything else goes through ``send`` as usual; both paths write
+    whole frames synchronously on the one event-loop thread, so frames never interleave.
+    """
+
+    __slots__ = ("protocol",)
+
+    def __init__(self, protocol: Any):
+        self.protocol = protocol
+
+    @classmethod
+    def for_send(cls, send: Callable[..., Any] | None) -> RawWriter | None:
+        if not (isinstance(send, functools.partial) and send.args):
+            return None
+        protocol = send.args[0]
+        if not hasattr(protocol, "STATE_OPEN") or getattr(
+            protocol, "websocket_extensions_in_use", None
+        ):
+            return None
+        return cls(protocol)
+
+    def write(self, data: bytes) -> bool:
+        """Write one frame; False when the socket is no longer open (nothing written)."""
+        protocol = self.protocol
+        if protocol.state != protocol.STATE_OPEN or protocol.transport is None:
+            return False
+        protocol.transport.write(data)
+        return True

@@ -6,3 +6,6 @@ class PresenceConfig(AppConfig):
 
     name = "presence"
     verbose_name = "在线状态 Presence"
+
+    def ready(self) -> None:
+        from presence import checks  # noqa: F401  (registers the checks)

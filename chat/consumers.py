@@ -5,15 +5,21 @@ It holds no business rules and runs no ORM of its own: every client frame makes 
 that echoes ``ref``. A bad frame never closes the socket; only abuse does (a frame over the hard
 cap, sustained flooding), with a 4xxx code.
 
+Room events do not come through this socket's own channel: the process's hub
+(``chat.fanout``) receives each once and hands it to ``deliver`` here, ready encoded and framed.
+Only events for this one person (knocks, read markers, membership changes) use the socket's channel.
+
 The seam between replayed and live messages: per room, ``live_from`` is the room's last seq when
 the socket started receiving it live (in ``welcome`` or ``room_joined``). ``sync`` replays only up
 to there; everything after comes live. ``ceilings`` is the highest seq given live: an event at or
 below it is a duplicate and dropped, and an event that skips ahead means the layer dropped
-something, so the socket fetches the missing range from the database before passing it on.
+something, so the socket fetches the missing range from the database before passing it on (later
+events of that room wait in ``filling`` meanwhile, so the hub never waits on the database).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import Any
@@ -26,7 +32,7 @@ from django.db import DatabaseError
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from chat import broadcast, events, outbox, protocol
+from chat import broadcast, events, fanout, outbox, protocol
 from chat.actions import knocks, messages, moderation, reading, rooms
 from chat.actions.access import readable_room_ids
 from chat.ratelimit import FloodGuard, TokenBucket
@@ -42,6 +48,9 @@ GROUP_REFRESH_S = 3600.0
 #: Frames that cost a write; they draw on the send bucket.
 METERED = frozenset({"send", "edit", "knock", "history", "sync", "pin", "mute", "delete"})
 
+
+#: One hop into the service layer per frame. It stays on Channels' one database thread: Django's
+#: connections follow the calling context, so a pool of threads would share one connection.
 db = database_sync_to_async
 
 
@@ -81,15 +90,20 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.transport = outbox.find_transport(self.scope.get("linli.server_send"))
         self.outbox_limit = settings.LINLI_OUTBOX_LIMIT
         self.closing = False
+        self.raw = outbox.RawWriter.for_send(self.scope.get("linli.server_send"))
+        self.filling: dict[int, list[dict[str, Any]]] = {}
+        self.joined = set()
+        self.tasks: set[asyncio.Task] = set()
+        self.hub = fanout.hub()
         await self.accept(subprotocol)
         await self.channel_layer.group_add(
             broadcast.user_group(self.actor.person_id), self.channel_name
         )
-        # Join the groups before reading last_seq, so no message falls between the two.
-        for room_id in await db(readable_room_ids)(self.actor):
-            await self.channel_layer.group_add(broadcast.room_group(room_id), self.channel_name)
+        # Join the rooms before reading last_seq, so no message falls between the two.
+        self.joined: set[int] = set(await db(readable_room_ids)(self.actor))
+        for room_id in self.joined:
+            await self.hub.join(room_id, self)
         welcome = await db(reading.welcome)(self.actor)
-        welcome["knocks"] = await db(knocks.pending_knocks)(self.actor)
         await presence.connected(self.channel_name, self.actor, welcome)  # fills "online"
         self.ceilings = {entry["id"]: entry["last_seq"] for entry in welcome["rooms"]}
         self.live_from = dict(self.ceilings)
@@ -98,9 +112,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         if not hasattr(self, "actor"):
             return
+        self.closing = True
+        for task in list(self.tasks):
+            task.cancel()
         await presence.disconnected(self.channel_name, self.actor)
-        for room_id in list(self.ceilings):
-            await self.channel_layer.group_discard(broadcast.room_group(room_id), self.channel_name)
+        for room_id in list(self.joined):
+            await self.hub.leave(room_id, self)
         await self.channel_layer.group_discard(
             broadcast.user_group(self.actor.person_id), self.channel_name
         )
@@ -274,29 +291,43 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     # --- Layer events ----------------------------------------------------------------------------
 
-    async def linli_event(self, event: dict[str, Any]) -> None:
-        room_id, seq = event.get("room"), event.get("seq")
-        if room_id is not None:
-            ceiling = self.ceilings.get(room_id)
-            if ceiling is None:
-                return  # no longer (or not yet) a room of this socket
-            if seq is not None:
-                if seq <= ceiling:
-                    return  # already given, or sync will give it
-                if seq > ceiling + 1:
-                    await self._fill_gap(room_id, ceiling, seq - 1)
-                self.ceilings[room_id] = seq
+    async def deliver(self, event: dict[str, Any]) -> None:
+        """A room event from the hub: drop duplicates, fill gaps, write the ready frame."""
         if self.closing:
             return
+        room_id, seq = event["room"], event.get("seq")
+        waiting = self.filling.get(room_id)
+        if waiting is not None:
+            waiting.append(event)  # behind a gap being filled from the database
+            return
+        if seq is not None:
+            ceiling = self.ceilings.get(room_id)
+            if ceiling is None or seq <= ceiling:
+                return  # not (yet) a room of this socket; or already given, or sync will give it
+            if seq > ceiling + 1:
+                self.filling[room_id] = [event]
+                self._spawn(self._fill_gap(room_id, ceiling, seq - 1))
+                return
+            self.ceilings[room_id] = seq
+        await self._write_event(event)
+
+    async def linli_event(self, event: dict[str, Any]) -> None:
+        """An event for this person only (their own channel): knocks, read markers, mentions."""
+        if not self.closing:
+            await self._write_event(event)
+
+    async def _write_event(self, event: dict[str, Any]) -> None:
+        binary = self.encoding is protocol.Encoding.MSGPACK
         if event.get("private") and self.actor.is_observer:
             await self.send_frame(broadcast.observer_view(event))  # counts, never who
-        elif self.encoding is protocol.Encoding.MSGPACK:
-            await self.send(bytes_data=event["msgpack"])
-        else:
-            await self.send(text_data=event["json"])
-        await self._check_outbox()
+        elif self.raw is None or not self.raw.write(fanout.framed(event, binary=binary)):
+            if binary:
+                await self.send(bytes_data=event["msgpack"])
+            else:
+                await self.send(text_data=event["json"])
+        self._check_outbox()
 
-    async def _check_outbox(self) -> None:
+    def _check_outbox(self) -> None:
         """Close a client that stopped reading before its unsent frames pile up in memory."""
         if self.transport is None:
             return
@@ -306,17 +337,27 @@ class ChatConsumer(AsyncWebsocketConsumer):
             log.warning(
                 "closing slow consumer of person %s: %s bytes unsent", self.actor.person_id, pending
             )
-            await self.close(code=protocol.CLOSE_SLOW_CONSUMER)
+            self._spawn(self.close(code=protocol.CLOSE_SLOW_CONSUMER))
+
+    def _spawn(self, coro) -> None:
+        task = asyncio.ensure_future(coro)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
 
     async def _fill_gap(self, room_id: int, after: int, upto: int) -> None:
+        """Send what the layer dropped (after < seq ≤ upto), then the events that waited."""
         try:
             frames = await db(reading.gap)(self.actor, room_id, after, upto)
         except (ActionError, DatabaseError):
             # The client sees the gap in seq and syncs: let that sync reach over the gap.
             self.live_from[room_id] = max(self.live_from.get(room_id, 0), upto)
-            return
-        for frame in frames:
-            await self.send_frame(frame)
+            frames = []
+        if room_id in self.ceilings:
+            for frame in frames:
+                await self.send_frame(frame)
+            self.ceilings[room_id] = max(self.ceilings[room_id], upto)
+        for event in self.filling.pop(room_id, []):
+            await self.deliver(event)
 
     async def linli_control(self, event: dict[str, Any]) -> None:
         op = event.get("op")
@@ -335,10 +376,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def _open_room(self, room_id: int) -> None:
         if room_id in self.ceilings:
             return
-        await self.channel_layer.group_add(broadcast.room_group(room_id), self.channel_name)
+        await self.hub.join(room_id, self)
+        self.joined.add(room_id)
         entries = await db(reading.room_entries)(self.actor, [room_id])
         if not entries:
-            await self.channel_layer.group_discard(broadcast.room_group(room_id), self.channel_name)
+            self.joined.discard(room_id)
+            await self.hub.leave(room_id, self)
             return
         self.ceilings[room_id] = self.live_from[room_id] = entries[0]["last_seq"]
         await presence.room_opened(self.channel_name, self.actor, entries[0])
@@ -346,9 +389,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def _close_room(self, room_id: int) -> None:
         self.live_from.pop(room_id, None)
+        self.filling.pop(room_id, None)
+        if room_id in self.joined:
+            self.joined.discard(room_id)
+            await self.hub.leave(room_id, self)
         if self.ceilings.pop(room_id, None) is None:
             return
-        await self.channel_layer.group_discard(broadcast.room_group(room_id), self.channel_name)
         await presence.room_closed(self.channel_name, self.actor, room_id)
         await self.send_frame({"type": "room_left", "room": room_id})
 
@@ -363,8 +409,6 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self.channel_layer.group_add(
             broadcast.user_group(self.actor.person_id), self.channel_name
         )
-        for room_id in self.ceilings:
-            await self.channel_layer.group_add(broadcast.room_group(room_id), self.channel_name)
 
 
 def frame_name(frame) -> str:

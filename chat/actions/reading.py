@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from chat import events, protocol
 from chat.actions.access import access_room, observed_rooms
+from chat.actions.knocks import pending_knocks
 from chat.models import DirectPair, Membership, Message, Pin, Room, RoomKind
 from server.community.models import Person
 from server.errors import ActionError, ErrorCode
@@ -118,4 +119,9 @@ def welcome(actor: Actor) -> dict[str, Any]:
         "neighbourhood": person.neighbourhood_id,
         "language": person.language,
     }
-    return {"type": "welcome", "user": user, "rooms": room_entries(actor)}
+    return {
+        "type": "welcome",
+        "user": user,
+        "rooms": room_entries(actor),
+        "knocks": pending_knocks(actor),
+    }

@@ -6,12 +6,16 @@ Only the SHA-256 of a token is stored; the token itself is shown once, when issu
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
 from server.community.models import ApiToken, Person
 from server.community.signals import token_revoked
+
+#: ``last_used_at`` is rewritten at most this often: a reconnect storm must not be a write storm.
+LAST_USED_PRECISION = timedelta(hours=1)
 
 
 def issue_token(person: Person) -> str:
@@ -30,7 +34,9 @@ def resolve_token(key: str) -> tuple[Person, int] | None:
     )
     if token is None or not token.person.is_approved:
         return None
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > LAST_USED_PRECISION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.person, token.pk
 
 

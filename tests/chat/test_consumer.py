@@ -267,7 +267,11 @@ async def test_everyone_receives_the_tombstone_with_the_same_seq(tcast):
     await bob.recv_until("message")
     await alice.request({"type": "delete", "room": room, "seq": ack["seq"]})
     tombstone = await bob.recv_until("message")
-    assert (tombstone["seq"], tombstone["deleted"], "body" in tombstone) == (ack["seq"], True, False)
+    assert (tombstone["seq"], tombstone["deleted"], "body" in tombstone) == (
+        ack["seq"],
+        True,
+        False,
+    )
     await alice.close(), await bob.close()
 
 
@@ -284,7 +288,9 @@ async def test_an_edit_reaches_the_room_as_edited(tcast):
 async def test_pins_reach_every_member_live(tcast):
     cadre, bob = await connect(tcast.cadre), await connect(tcast.neighbour)
     room = room_id(cadre, GARDEN)
-    ack = await cadre.request({"type": "send", "room": room, "body": "议题：加装电梯", "client_id": "p"})
+    ack = await cadre.request(
+        {"type": "send", "room": room, "body": "议题：加装电梯", "client_id": "p"}
+    )
     await cadre.request({"type": "pin", "room": room, "seq": ack["seq"], "title": "加装电梯"})
     pins = await bob.recv_until("pins")
     assert [p["title"] for p in pins["pins"]] == ["加装电梯"]

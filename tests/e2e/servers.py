@@ -101,8 +101,8 @@ class Worker:
                 contextlib.suppress(OSError),
                 urllib.request.urlopen(f"{self.url}/api/v1/health", timeout=2) as r,
             ):
-                    if r.status == 200:
-                        return
+                if r.status == 200:
+                    return
             time.sleep(0.2)
         raise RuntimeError(f"worker did not start: {self.log_path.read_text()[-2000:]}")
 

@@ -515,6 +515,8 @@ def server_for(peer: str, port: int, core: int, args, logdir: Path) -> Server:
                 "LINLI_LOG_LEVEL": "WARNING",
                 # Its own layer prefix: nobody else's server on the same Redis hears the bench.
                 "LINLI_CHANNEL_PREFIX": "linli_bench",
+                # Production settings: DEBUG would record every SQL query in memory.
+                "DEBUG": "0",
             }
         )
         env.update(dict(item.partition("=")[::2] for item in args.linli_env))

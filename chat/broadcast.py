@@ -141,7 +141,7 @@ async def layer_round_trip() -> bool:
     channel_layer = layer()
     async with probe.lock:
         if probe.channel is None:
-            probe.channel = await channel_layer.new_channel("linli.health.")
+            probe.channel = await channel_layer.new_channel()  # see chat.fanout: default prefix
         token = uuid.uuid4().hex
         group = f"health.{token}"
         await channel_layer.group_add(group, probe.channel)

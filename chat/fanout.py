@@ -69,7 +69,9 @@ class Hub:
 
     async def _start(self) -> None:
         if self.channel is None:
-            self.channel = await layer().new_channel("linli.hub.")
+            # The default prefix: channels-redis' core layer reads all of a process's channels
+            # from one list named by it; another prefix would never be read.
+            self.channel = await layer().new_channel()
             self._task = asyncio.ensure_future(self._run())
             self._refresher = asyncio.ensure_future(self._refresh())
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from chat import protocol
@@ -87,7 +87,7 @@ def list_topics(request):
 def create_topic(request, data: TopicIn):
     room = rooms.create_topic_room(_actor(request), **data.dict())
     entry = next(t for t in rooms.list_topic_rooms(_actor(request)) if t["id"] == room.pk)
-    return 201, entry
+    return Status(201, entry)
 
 
 @router.post("/topics/{room_id}/join")

@@ -7,7 +7,7 @@ import logging
 
 from channels.db import database_sync_to_async
 from django.db import connection
-from ninja import Router
+from ninja import Router, Status
 
 from chat.broadcast import layer_round_trip
 
@@ -45,4 +45,4 @@ async def health(request):
         "database": database,
         "channel_layer": layer,
     }
-    return (200 if database and layer else 503), body
+    return Status(200 if database and layer else 503, body)

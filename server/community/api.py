@@ -123,12 +123,10 @@ def delete_token(request: HttpRequest):
 def join_info(request: HttpRequest, code: str):
     address = ratelimit.client_address(request)
     try:
-        ratelimit.check_join_allowed(address)
-        invite = actions.check_invite_code(code)
+        invite = ratelimit.check_invite(code, address)
     except ActionError as err:
         if err.code == ErrorCode.RATE_LIMITED:
             return _limited(request, err)
-        ratelimit.record_join_failure(address)
         raise
     community = invite.community
     return {

@@ -224,3 +224,19 @@ def check_join_allowed(address: str) -> None:
 def record_join_failure(address: str) -> None:
     limit = join_limit()
     record_failure(limit, [_bucket(limit, "addr", address)])
+
+
+def check_invite(code: str, address: str):
+    """An invite code looked up under the join limit: a wrong code counts against the address.
+
+    Raises:
+        ActionError: ``rate_limited`` (nothing counted), or the lookup's own error (counted).
+    """
+    from server.community.actions import check_invite_code
+
+    check_join_allowed(address)
+    try:
+        return check_invite_code(code)
+    except ActionError:
+        record_join_failure(address)
+        raise

@@ -72,12 +72,10 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
     """``/join/<code>``: the page the invite poster's QR code opens."""
     address = ratelimit.client_address(request)
     try:
-        ratelimit.check_join_allowed(address)
-        invite = actions.check_invite_code(code)
+        invite = ratelimit.check_invite(code, address)
     except ActionError as err:
         if err.code == ErrorCode.RATE_LIMITED:
             return rate_limited_page(request, err)
-        ratelimit.record_join_failure(address)
         return render(request, "community/join_invalid.html", {"message": err.message}, status=404)
     community = invite.community
     form = JoinForm(request.POST or None, community=community)

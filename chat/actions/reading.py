@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 
 from chat import events, protocol
 from chat.actions.access import access_room, observed_rooms
 from chat.actions.knocks import pending_knocks
-from chat.models import DirectPair, Membership, Message, Pin, Room, RoomKind
-from server.community.models import Person
+from chat.models import DirectPair, Membership, Message, Pin, RoomKind
+from server.community.models import Community, Person
 from server.errors import ActionError, ErrorCode
 from server.policy import Actor
 
@@ -63,47 +62,62 @@ def gap(actor: Actor, room_id: int, after: int, upto: int) -> list[dict[str, Any
     return _page(room_id, after, upto)
 
 
-def _room_names(actor: Actor, rooms: list[Room]) -> dict[int, str]:
+#: The room columns a room entry shows: read as plain values, since the welcome runs on every
+#: connect and compiling and building full model rows cost more than the queries themselves.
+ROOM_FIELDS = ("id", "kind", "name", "description", "category", "join_policy", "last_seq")
+
+
+def _room_names(actor: Actor, direct: list[int]) -> dict[int, str]:
     """A direct room is named after the other party, as each side sees it."""
-    direct = [r.pk for r in rooms if r.kind == RoomKind.DIRECT]
-    names: dict[int, str] = {}
-    for pair in DirectPair.objects.filter(room_id__in=direct).select_related("low", "high"):
-        other = pair.high if pair.low_id == actor.person_id else pair.low
-        names[pair.room_id] = other.display_name
-    return names
+    if not direct:
+        return {}
+    pairs = DirectPair.objects.filter(room_id__in=direct).values_list(
+        "room_id", "low_id", "low__display_name", "high__display_name"
+    )
+    me = actor.person_id
+    return {room: high if low == me else low_name for room, low, low_name, high in pairs}
+
+
+def _pins(room_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    found: dict[int, list[dict[str, Any]]] = {}
+    rows = Pin.objects.filter(room_id__in=room_ids).order_by("at")
+    for room_id, seq, title, by, at in rows.values_list("room_id", "seq", "title", "by_id", "at"):
+        found.setdefault(room_id, []).append(
+            {"seq": seq, "title": title, "by": by, "ts": events.iso(at)}
+        )
+    return found
 
 
 def room_entries(actor: Actor, room_ids: list[int] | None = None) -> list[dict[str, Any]]:
-    """The room list of ``welcome`` (or one entry for a room joined later)."""
-    pins = Prefetch("pins", queryset=Pin.objects.order_by("at"))
+    """The room list of ``welcome`` (or the entries of rooms joined later)."""
     if actor.is_observer:
-        rooms = list(observed_rooms(actor).prefetch_related(pins))
-        reads: dict[int, int] = {}
-        ranks: dict[int, str] = {}
+        rooms = list(observed_rooms(actor).values(*ROOM_FIELDS))
+        mine: dict[int, tuple[str | None, int | None]] = {}
     else:
-        memberships = Membership.objects.filter(person_id=actor.person_id).select_related("room")
-        if room_ids is not None:
-            memberships = memberships.filter(room_id__in=room_ids)
-        memberships = list(
-            memberships.prefetch_related(Prefetch("room__pins", queryset=pins.queryset))
-        )
-        rooms = [m.room for m in memberships]
-        reads = {m.room_id: m.read_seq for m in memberships}
-        ranks = {m.room_id: m.rank for m in memberships}
+        memberships = Membership.objects.filter(person_id=actor.person_id)
+        fields = [f"room__{f}" for f in ROOM_FIELDS]
+        rows = memberships.values_list("rank", "read_seq", *fields)
+        rooms, mine = [], {}
+        for rank, read_seq, *room in rows:
+            rooms.append(dict(zip(ROOM_FIELDS, room, strict=True)))
+            mine[room[0]] = (rank, read_seq)
     if room_ids is not None:
-        rooms = [r for r in rooms if r.pk in room_ids]
-    names = _room_names(actor, rooms)
+        rooms = [r for r in rooms if r["id"] in room_ids]
+    ids = [r["id"] for r in rooms]
+    names = _room_names(actor, [r["id"] for r in rooms if r["kind"] == RoomKind.DIRECT])
+    pins = _pins(ids) if ids else {}
     entries = []
-    for room in sorted(rooms, key=lambda r: r.pk):
-        read_seq = reads.get(room.pk, room.last_seq)
+    for room in sorted(rooms, key=lambda r: r["id"]):
+        rank, read_seq = mine.get(room["id"], (None, room["last_seq"]))
         entries.append(
             {
-                **events.room_summary(room, name=names.get(room.pk)),
+                **room,
+                "name": names.get(room["id"], room["name"]),
                 "read_seq": read_seq,
-                "unread": room.last_seq - read_seq,
+                "unread": room["last_seq"] - read_seq,
                 "online": 0,
-                "pins": [events.pin(p) for p in room.pins.all()],
-                "rank": ranks.get(room.pk),
+                "pins": pins.get(room["id"], []),
+                "rank": rank,
             }
         )
     return entries
@@ -111,11 +125,12 @@ def room_entries(actor: Actor, room_ids: list[int] | None = None) -> list[dict[s
 
 def welcome(actor: Actor) -> dict[str, Any]:
     """The first frame on every socket: who you are (no personal data) and your rooms."""
-    person = Person.objects.select_related("community", "neighbourhood").get(pk=actor.person_id)
+    person = Person.objects.only(*WELCOME_PERSON_FIELDS).get(pk=actor.person_id)
+    community = person.community_id and Community.objects.filter(pk=person.community_id)
     user = {
         **events.author(person),
         "community": person.community_id,
-        "community_name": person.community.name if person.community else None,
+        "community_name": community.values_list("name", flat=True).first() if community else None,
         "neighbourhood": person.neighbourhood_id,
         "language": person.language,
     }
@@ -125,3 +140,15 @@ def welcome(actor: Actor) -> dict[str, Any]:
         "rooms": room_entries(actor),
         "knocks": pending_knocks(actor),
     }
+
+
+WELCOME_PERSON_FIELDS = (
+    "display_name",
+    "role",
+    "party_member",
+    "show_building",
+    "building",
+    "community_id",
+    "neighbourhood_id",
+    "language",
+)

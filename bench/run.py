@@ -53,6 +53,22 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 # ---- scenario parameters -------------------------------------------------------------------------
 # Full: the sizes of BENCHMARK.md. Quick: a smoke version (<= 300 sockets, <= ~20 s of traffic
 # each).
+#: S1b's ramp: the rate rises by ``factor`` every ``step_s`` until p99 or loss fails.
+RAMP = {
+    "n": 3000,
+    "start_rate": 0.5,
+    "factor": 1.25,
+    "step_s": 2,
+    "p99_limit_ms": 250,
+    "max_steps": 40,
+    "senders": 20,
+    "confirm_fails": 2,
+    "hold_steps": 2,
+    "drain_s": 5,
+    "settle_ms": 3000,
+    "in_flight": 200,
+}
+
 FULL = {
     "S1a": {
         "sizes": [100, 1000, 3000],
@@ -65,23 +81,7 @@ FULL = {
         "reserve_s": 85,
         "hard_limit_s": 340,
     },
-    "S1b": {
-        "n": 3000,
-        "start_rate": 0.5,
-        "factor": 1.25,
-        "step_s": 2,
-        "p99_limit_ms": 250,
-        "max_steps": 40,
-        "senders": 20,
-        "confirm_fails": 2,
-        "hold_steps": 2,
-        "drain_s": 5,
-        "settle_ms": 3000,
-        "in_flight": 200,
-        "connect_budget_s": 240,
-        "reserve_s": 100,
-        "hard_limit_s": 360,
-    },
+    "S1b": {**RAMP, "connect_budget_s": 240, "reserve_s": 100, "hard_limit_s": 360},
     "S2": {
         "rooms": 200,
         "members": 50,
@@ -140,20 +140,10 @@ FULL = {
         "reserve_s": 100,
         "hard_limit_s": 400,
     },
+    # S6 is S1b's ramp, run on one worker process and then on two.
     "S6": {
+        **RAMP,
         "procs": [1, 2],
-        "n": 3000,
-        "start_rate": 0.5,
-        "factor": 1.25,
-        "step_s": 2,
-        "p99_limit_ms": 250,
-        "max_steps": 40,
-        "senders": 20,
-        "confirm_fails": 2,
-        "hold_steps": 2,
-        "drain_s": 5,
-        "settle_ms": 3000,
-        "in_flight": 200,
         "redis": True,
         "connect_budget_s": 240,
         "reserve_s": 100,

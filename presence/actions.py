@@ -11,7 +11,6 @@ from chat import broadcast
 from chat.models import Membership
 from server import policy
 from server.community.models import OFFICIAL_ROLES, Person
-from server.errors import ActionError, ErrorCode
 from server.policy import Actor
 
 #: One typing event per person per room this often at most (per socket, then per person across
@@ -45,7 +44,7 @@ async def relay_typing(
     Observers read only, so their typing is ``forbidden``.
     """
     if room_id not in rooms:
-        raise ActionError(ErrorCode.NOT_MEMBER, _("你不在这个群里。"))
+        raise policy.not_member()
     if actor.is_observer:
         raise policy.forbidden(_("观察员只能查看，不能发言。"))
     if not throttle.due(room_id) or not await _first_device(actor.person_id, room_id):

@@ -108,21 +108,12 @@ def may_observe(actor: Actor, community: Community) -> bool:
     return False
 
 
-def may_import_residents(actor: Actor, community_id: int) -> bool:
-    return may_review_joins(actor, community_id)
-
-
 # --- Rooms -------------------------------------------------------------------------------------
 
 
 def in_coordination_room(role: str) -> bool:
     """五位一体: party branch/committee, owners' committee, property and police, never residents."""
     return role in COORDINATION_ROLES
-
-
-def may_knock_anyone(actor: Actor) -> bool:
-    """Officials may knock on anyone in their community; residents knock on neighbours too."""
-    return actor.is_official
 
 
 # --- Chat: reading, sending, moderating ------------------------------------------------------
@@ -133,9 +124,9 @@ PUBLIC_ROOM_KINDS = frozenset({"neighbourhood", "topic"})
 MODERATOR_RANKS = frozenset({"owner", "moderator"})
 
 
-def _not_member() -> ActionError:
-    # The same answer for "no such room" and "not yours", so direct rooms do not leak.
-    return ActionError(ErrorCode.NOT_MEMBER, _("你不在这个群里。"))
+def not_member(**extra) -> ActionError:
+    """The one answer for "no such room" and "not yours", so direct rooms do not leak."""
+    return ActionError(ErrorCode.NOT_MEMBER, _("你不在这个群里。"), **extra)
 
 
 def may_read_room(actor: Actor, room_kind: str, community: Community, is_member: bool) -> bool:
@@ -147,7 +138,7 @@ def may_read_room(actor: Actor, room_kind: str, community: Community, is_member:
 
 def require_read_room(actor: Actor, room_kind: str, community: Community, is_member: bool) -> None:
     if not may_read_room(actor, room_kind, community, is_member):
-        raise _not_member()
+        raise not_member()
 
 
 def require_send(
@@ -169,7 +160,7 @@ def require_send(
     if not is_member:
         if observer_can_read:
             raise forbidden(_("观察员只能查看，不能发言。"))
-        raise _not_member()
+        raise not_member()
     if muted_forever or (mute_until is not None and mute_until > now):
         raise ActionError(
             ErrorCode.MUTED,

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from chat.models import Membership, Room
 from server import policy
-from server.errors import ActionError, ErrorCode
 from server.policy import Actor
 
 
@@ -20,10 +19,6 @@ class RoomAccess:
         return self.membership.rank if self.membership else None
 
 
-def _not_member() -> ActionError:
-    return ActionError(ErrorCode.NOT_MEMBER, policy._not_member().message)
-
-
 def access_room(actor: Actor, room_id: int, *, lock: bool = False) -> RoomAccess:
     """The room and the actor's membership, if the actor may read it; else ``not_member``.
 
@@ -35,7 +30,7 @@ def access_room(actor: Actor, room_id: int, *, lock: bool = False) -> RoomAccess
         rooms = rooms.select_for_update(no_key=True, of=("self",))
     room = rooms.filter(pk=room_id).first()
     if room is None:
-        raise _not_member()
+        raise policy.not_member()
     membership = Membership.objects.filter(room=room, person_id=actor.person_id).first()
     policy.require_read_room(actor, room.kind, room.community, membership is not None)
     return RoomAccess(room, membership)

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.translation import gettext_lazy as _
-
 from chat import events, protocol
 from chat.actions.access import access_room, observed_rooms
 from chat.actions.knocks import pending_knocks
 from chat.models import DirectPair, Membership, Message, Pin, RoomKind
+from server import policy
 from server.community.models import Community, Person
-from server.errors import ActionError, ErrorCode
 from server.policy import Actor
 
 
@@ -44,7 +42,7 @@ def replay(
     """
     unknown = [room_id for room_id in requested if room_id not in ceilings]
     if unknown:
-        raise ActionError(ErrorCode.NOT_MEMBER, _("你不在这个群里。"), rooms=unknown)
+        raise policy.not_member(rooms=unknown)
     batches, more = [], {}
     for room_id, last_seen in requested.items():
         access_room(actor, room_id)  # membership may have changed since the socket opened

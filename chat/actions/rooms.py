@@ -259,7 +259,7 @@ def do_leave_topic(actor: Actor, room_id: int) -> None:
     """Leave a topic room (neighbourhood, coordination and work rooms follow address and role)."""
     room = _topic_for(actor, room_id)
     if not drop_member(room, actor.person_id):
-        raise ActionError(ErrorCode.NOT_MEMBER, _("你不在这个群里。"))
+        raise policy.not_member()
 
 
 @transaction.atomic

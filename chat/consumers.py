@@ -54,6 +54,18 @@ METERED = frozenset({"send", "edit", "knock", "history", "sync", "pin", "mute", 
 db = database_sync_to_async
 
 
+async def act(action, *args: Any) -> Any:
+    """One hop into the service layer for an action; what it publishes is sent from here.
+
+    See ``chat.broadcast.collected``: the database thread never waits on the event loop.
+    """
+    result, error, events = await db(broadcast.collected(action))(*args)
+    await broadcast.send_collected(events)
+    if error is not None:
+        raise error
+    return result
+
+
 class ChatConsumer(AsyncWebsocketConsumer):
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Route an ASGI or layer message to its handler, without Channels' per-message hop.
@@ -103,7 +115,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.joined: set[int] = set(await db(readable_room_ids)(self.actor))
         for room_id in self.joined:
             await self.hub.join(room_id, self)
-        welcome = await db(reading.welcome)(self.actor)
+        welcome = await db(reading.welcome)(self.actor, self.scope["user"])
         await presence.connected(self.channel_name, self.actor, welcome)  # fills "online"
         self.ceilings = {entry["id"]: entry["last_seq"] for entry in welcome["rooms"]}
         self.live_from = dict(self.ceilings)
@@ -188,7 +200,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         return False
 
     async def on_send(self, f) -> None:
-        sent = await db(messages.do_send)(
+        sent = await act(
+            messages.do_send,
             self.actor,
             f.room,
             f.body,
@@ -213,7 +226,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         )
 
     async def on_read(self, f) -> None:
-        await db(messages.do_read)(self.actor, f.room, f.seq)
+        await act(messages.do_read, self.actor, f.room, f.seq)
 
     async def on_typing(self, f) -> None:
         await relay_typing(self.actor, f.room, self.ceilings, self.typing)
@@ -224,66 +237,66 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self.send_frame(_with_ref({"type": "pong"}, f.ref))
 
     async def on_edit(self, f) -> None:
-        msg = await db(messages.do_edit)(self.actor, f.room, f.seq, f.body)
+        msg = await act(messages.do_edit, self.actor, f.room, f.seq, f.body)
         await self.send_frame(_ack(msg, f.ref))
 
     async def on_delete(self, f) -> None:
-        msg = await db(messages.do_delete)(self.actor, f.room, f.seq)
+        msg = await act(messages.do_delete, self.actor, f.room, f.seq)
         await self.send_frame(_ack(msg, f.ref))
 
     async def on_pin(self, f) -> None:
-        await db(moderation.do_pin)(self.actor, f.room, f.seq, f.title)
+        await act(moderation.do_pin, self.actor, f.room, f.seq, f.title)
         await self._done(f)
 
     async def on_unpin(self, f) -> None:
-        await db(moderation.do_unpin)(self.actor, f.room, f.seq)
+        await act(moderation.do_unpin, self.actor, f.room, f.seq)
         await self._done(f)
 
     async def on_mute(self, f) -> None:
-        until = await db(moderation.do_mute)(self.actor, f.room, f.user, f.minutes)
+        until = await act(moderation.do_mute, self.actor, f.room, f.user, f.minutes)
         await self._done(f, until=until)
 
     async def on_unmute(self, f) -> None:
-        await db(moderation.do_unmute)(self.actor, f.room, f.user)
+        await act(moderation.do_unmute, self.actor, f.room, f.user)
         await self._done(f)
 
     async def on_knock(self, f) -> None:
-        result = await db(knocks.do_knock)(self.actor, f.user, f.body, f.client_id)
+        result = await act(knocks.do_knock, self.actor, f.user, f.body, f.client_id)
         if "knock" in result:
             await self.send_frame(_with_ref({"type": "knocked", "knock": result["knock"]}, f.ref))
         else:
             await self.send_frame(_with_ref({"type": "ack", **result}, f.ref))
 
     async def on_knock_answer(self, f) -> None:
-        result = await db(knocks.do_answer_knock)(self.actor, f.knock, f.accept)
+        result = await act(knocks.do_answer_knock, self.actor, f.knock, f.accept)
         await self._done(f, **result)
 
     async def on_block(self, f) -> None:
-        await db(knocks.do_block)(self.actor, f.user)
+        await act(knocks.do_block, self.actor, f.user)
         await self._done(f)
 
     async def on_unblock(self, f) -> None:
-        await db(knocks.do_unblock)(self.actor, f.user)
+        await act(knocks.do_unblock, self.actor, f.user)
         await self._done(f)
 
     async def on_join(self, f) -> None:
-        outcome = await db(rooms.do_join_topic)(self.actor, f.room)
+        outcome = await act(rooms.do_join_topic, self.actor, f.room)
         await self._done(f, room=f.room, outcome=outcome)
 
     async def on_leave(self, f) -> None:
-        await db(rooms.do_leave_topic)(self.actor, f.room)
+        await act(rooms.do_leave_topic, self.actor, f.room)
         await self._done(f, room=f.room)
 
     async def on_join_answer(self, f) -> None:
-        status = await db(rooms.do_answer_join)(self.actor, f.room, f.user, f.accept)
+        status = await act(rooms.do_answer_join, self.actor, f.room, f.user, f.accept)
         await self._done(f, room=f.room, user=f.user, status=status)
 
     async def on_remove(self, f) -> None:
-        await db(rooms.do_remove_member)(self.actor, f.room, f.user)
+        await act(rooms.do_remove_member, self.actor, f.room, f.user)
         await self._done(f)
 
     async def on_promote(self, f) -> None:
-        await db(moderation.check_promote)(self.actor, f.room, f.seq)
+        await act(moderation.check_promote, self.actor, f.room, f.seq)
 
     async def _done(self, f, **fields: Any) -> None:
         """The generic answer to a moderation or room frame: ``{"type": "ok", "ref", …}``."""

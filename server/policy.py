@@ -97,14 +97,26 @@ def require_manage_invites(actor: Actor, community_id: int) -> None:
         raise forbidden(_("只有本社区的居委干部可以管理邀请码。"))
 
 
-def may_observe(actor: Actor, community: Community) -> bool:
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where a community lies: what an observer's scope is checked against."""
+
+    street_id: int
+    district_id: int
+
+    @classmethod
+    def of(cls, community: Community) -> Place:
+        return cls(community.street_id, community.street.district_id)
+
+
+def may_observe(actor: Actor, place: Place) -> bool:
     """An observer sees the public rooms of communities in their street or district (观察权限)."""
     if not (actor.approved and actor.is_observer):
         return False
     if actor.observer_street_id is not None:
-        return community.street_id == actor.observer_street_id
+        return place.street_id == actor.observer_street_id
     if actor.observer_district_id is not None:
-        return community.street.district_id == actor.observer_district_id
+        return place.district_id == actor.observer_district_id
     return False
 
 
@@ -129,15 +141,15 @@ def not_member(**extra) -> ActionError:
     return ActionError(ErrorCode.NOT_MEMBER, _("你不在这个群里。"), **extra)
 
 
-def may_read_room(actor: Actor, room_kind: str, community: Community, is_member: bool) -> bool:
+def may_read_room(actor: Actor, room_kind: str, place: Place, is_member: bool) -> bool:
     """Members read their rooms; observers read the public rooms of communities in their scope."""
     if is_member:
         return actor.approved
-    return room_kind in PUBLIC_ROOM_KINDS and may_observe(actor, community)
+    return room_kind in PUBLIC_ROOM_KINDS and may_observe(actor, place)
 
 
-def require_read_room(actor: Actor, room_kind: str, community: Community, is_member: bool) -> None:
-    if not may_read_room(actor, room_kind, community, is_member):
+def require_read_room(actor: Actor, room_kind: str, place: Place, is_member: bool) -> None:
+    if not may_read_room(actor, room_kind, place, is_member):
         raise not_member()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from chat import storage
 from chat.models import Membership, Room
 from server import policy
 from server.policy import Actor
@@ -24,15 +25,14 @@ def access_room(actor: Actor, room_id: int, *, lock: bool = False) -> RoomAccess
 
     A room that does not exist gets the same answer as one the actor is not in, so the existence
     of other people's direct rooms does not leak. ``lock`` takes the room row lock (for writers).
+    One statement (``chat.storage``): every send and read marker starts here.
     """
-    rooms = Room.objects.select_related("community__street")
-    if lock:
-        rooms = rooms.select_for_update(no_key=True, of=("self",))
-    room = rooms.filter(pk=room_id).first()
-    if room is None:
+    found = storage.room_with_membership(room_id, actor.person_id, lock=lock)
+    if found is None:
         raise policy.not_member()
-    membership = Membership.objects.filter(room=room, person_id=actor.person_id).first()
-    policy.require_read_room(actor, room.kind, room.community, membership is not None)
+    room, membership, street_id, district_id = found
+    place = policy.Place(street_id, district_id)
+    policy.require_read_room(actor, room.kind, place, membership is not None)
     return RoomAccess(room, membership)
 
 
@@ -40,9 +40,7 @@ def readable_room_ids(actor: Actor) -> list[int]:
     """Every room whose events the actor's sockets receive: memberships, plus observed rooms."""
     if actor.is_observer:
         return list(observed_rooms(actor).values_list("pk", flat=True))
-    return list(
-        Membership.objects.filter(person_id=actor.person_id).values_list("room_id", flat=True)
-    )
+    return storage.member_room_ids(actor.person_id)
 
 
 def observed_rooms(actor: Actor):

@@ -1,7 +1,9 @@
 """Sending, editing, deleting and reading messages.
 
-One database transaction per send: lock the room row, take the next seq, insert, commit — then
-ring the doorbell. ``ack`` is returned only after the commit, so an ack means stored.
+One database transaction per send: check the sender's right, take the room's next seq (the
+``UPDATE`` holds the room row lock until commit, so seqs are gapless and ordered), insert,
+commit — then ring the doorbell. ``ack`` is returned only after the commit, so an ack means
+stored. The per-message statements are in ``chat.storage``.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from chat import broadcast, events
+from chat import broadcast, events, storage
 from chat.actions.access import RoomAccess, access_room
 from chat.models import Block, DirectPair, Membership, Message, Room, RoomKind
 from server import policy
@@ -109,13 +111,12 @@ def do_send(
         ActionError: ``not_member``, ``forbidden`` (observer, blocked), ``muted`` (with ``until``),
             ``invalid`` / ``not_found`` (a bad ``reply_to``, a client_id from another room).
     """
-    original = _existing(actor, client_id, room_id)
-    if original is not None:
-        return Sent(original, duplicate=True)
     try:
         return Sent(_store(actor, room_id, body, client_id, reply_to, mentions or []), False)
-    except IntegrityError:
-        # The same client_id raced in on another connection; the first one won. Ack it.
+    except (IntegrityError, ActionError):
+        # Retries are rare, so they are recognised only when storing fails: the unique
+        # (author, client_id) refused the insert, or the sender may no longer send (muted since)
+        # but the message was stored before. Either way the original is acked, once.
         original = _existing(actor, client_id, room_id)
         if original is None:
             raise
@@ -126,16 +127,14 @@ def do_send(
 def _store(
     actor: Actor, room_id: int, body: str, client_id: str, reply_to: int | None, mentions: list[int]
 ) -> Message:
-    access = access_room(actor, room_id, lock=True)
+    access = access_room(actor, room_id)
     _check_send(actor, access)
     room = access.room
     _check_reply(room, reply_to)
     notified = _valid_mentions(room, mentions)
-    room.last_seq += 1
-    Room.objects.filter(pk=room.pk).update(last_seq=room.last_seq)
-    msg = Message.objects.create(
-        room=room,
-        seq=room.last_seq,
+    msg = storage.insert_message(
+        room_id=room.pk,
+        seq=storage.next_seq(room.pk),
         author_id=actor.person_id,
         body=body,
         client_id=client_id,
@@ -207,20 +206,18 @@ def do_delete(actor: Actor, room_id: int, seq: int) -> Message:
     return msg
 
 
-@transaction.atomic
 def do_read(actor: Actor, room_id: int, seq: int) -> int:
     """Move the read marker forward (never back); all the person's devices learn the new unread.
 
-    Returns the unread count. A seq past the room's last is ``invalid``.
+    Returns the unread count. A seq past the room's last is ``invalid``. Two statements and no
+    transaction: the marker moves in one conditional ``UPDATE``.
     """
     access = access_room(actor, room_id)
     if access.membership is None:
         return 0  # observers keep no markers
     if seq > access.room.last_seq:
         raise ActionError(ErrorCode.INVALID, _("已读位置超出了最新消息。"))
-    moved = Membership.objects.filter(pk=access.membership.pk, read_seq__lt=seq).update(
-        read_seq=seq
-    )
+    moved = storage.advance_read(access.membership.pk, seq)
     read_seq = max(seq, access.membership.read_seq)
     unread = access.room.last_seq - read_seq
     if moved:

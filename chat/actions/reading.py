@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from chat import events, protocol
+from chat import events, protocol, storage
 from chat.actions.access import access_room, observed_rooms
 from chat.actions.knocks import pending_knocks
-from chat.models import DirectPair, Membership, Message, Pin, RoomKind
+from chat.models import DirectPair, Message, RoomKind
 from server import policy
-from server.community.models import Community, Person
+from server.community.models import Person
 from server.policy import Actor
 
 
@@ -60,9 +60,7 @@ def gap(actor: Actor, room_id: int, after: int, upto: int) -> list[dict[str, Any
     return _page(room_id, after, upto)
 
 
-#: The room columns a room entry shows: read as plain values, since the welcome runs on every
-#: connect and compiling and building full model rows cost more than the queries themselves.
-ROOM_FIELDS = ("id", "kind", "name", "description", "category", "join_policy", "last_seq")
+ROOM_FIELDS = storage.ROOM_ENTRY_FIELDS
 
 
 def _room_names(actor: Actor, direct: list[int]) -> dict[int, str]:
@@ -76,34 +74,23 @@ def _room_names(actor: Actor, direct: list[int]) -> dict[int, str]:
     return {room: high if low == me else low_name for room, low, low_name, high in pairs}
 
 
-def _pins(room_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
-    found: dict[int, list[dict[str, Any]]] = {}
-    rows = Pin.objects.filter(room_id__in=room_ids).order_by("at")
-    for room_id, seq, title, by, at in rows.values_list("room_id", "seq", "title", "by_id", "at"):
-        found.setdefault(room_id, []).append(
-            {"seq": seq, "title": title, "by": by, "ts": events.iso(at)}
-        )
-    return found
-
-
 def room_entries(actor: Actor, room_ids: list[int] | None = None) -> list[dict[str, Any]]:
-    """The room list of ``welcome`` (or the entries of rooms joined later)."""
+    """The room list of ``welcome`` (or the entries of rooms joined later).
+
+    Runs on every connect, so its statements are hand-written (``chat.storage``).
+    """
     if actor.is_observer:
         rooms = list(observed_rooms(actor).values(*ROOM_FIELDS))
         mine: dict[int, tuple[str | None, int | None]] = {}
     else:
-        memberships = Membership.objects.filter(person_id=actor.person_id)
-        fields = [f"room__{f}" for f in ROOM_FIELDS]
-        rows = memberships.values_list("rank", "read_seq", *fields)
         rooms, mine = [], {}
-        for rank, read_seq, *room in rows:
-            rooms.append(dict(zip(ROOM_FIELDS, room, strict=True)))
-            mine[room[0]] = (rank, read_seq)
+        for rank, read_seq, room in storage.member_rooms(actor.person_id):
+            rooms.append(room)
+            mine[room["id"]] = (rank, read_seq)
     if room_ids is not None:
         rooms = [r for r in rooms if r["id"] in room_ids]
-    ids = [r["id"] for r in rooms]
     names = _room_names(actor, [r["id"] for r in rooms if r["kind"] == RoomKind.DIRECT])
-    pins = _pins(ids) if ids else {}
+    pins = storage.pins_by_room([r["id"] for r in rooms])
     entries = []
     for room in sorted(rooms, key=lambda r: r["id"]):
         rank, read_seq = mine.get(room["id"], (None, room["last_seq"]))
@@ -121,23 +108,23 @@ def room_entries(actor: Actor, room_ids: list[int] | None = None) -> list[dict[s
     return entries
 
 
-def welcome(actor: Actor) -> dict[str, Any]:
-    """The first frame on every socket: who you are (no personal data) and your rooms."""
-    person = Person.objects.only(*WELCOME_PERSON_FIELDS).get(pk=actor.person_id)
-    community = person.community_id and Community.objects.filter(pk=person.community_id)
+def welcome(actor: Actor, person: Person | None = None) -> dict[str, Any]:
+    """The first frame on every socket: who you are (no personal data) and your rooms.
+
+    ``person`` is the connecting person as the handshake loaded them (read again if not given).
+    """
+    if person is None:
+        person = Person.objects.only(*WELCOME_PERSON_FIELDS).get(pk=actor.person_id)
+    community_id = person.community_id
     user = {
         **events.author(person),
-        "community": person.community_id,
-        "community_name": community.values_list("name", flat=True).first() if community else None,
+        "community": community_id,
+        "community_name": storage.community_name(community_id) if community_id else None,
         "neighbourhood": person.neighbourhood_id,
         "language": person.language,
     }
-    return {
-        "type": "welcome",
-        "user": user,
-        "rooms": room_entries(actor),
-        "knocks": pending_knocks(actor),
-    }
+    knocks = pending_knocks(actor) if storage.has_pending_knocks(actor.person_id) else []
+    return {"type": "welcome", "user": user, "rooms": room_entries(actor), "knocks": knocks}
 
 
 WELCOME_PERSON_FIELDS = (

@@ -357,9 +357,7 @@ def do_apply(
         wanted = None
     neighbourhood = Neighbourhood.objects.filter(pk=wanted, community=community).first()
     if neighbourhood is None:
-        raise ActionError(
-            ErrorCode.INVALID, _("请选择本社区的小区。"), field="neighbourhood_id"
-        )
+        raise ActionError(ErrorCode.INVALID, _("请选择本社区的小区。"), field="neighbourhood_id")
     clear_id = check_id_number(values["id_number"])
     clear_phone = check_phone(values["phone"])
     person = Person(

@@ -8,11 +8,20 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from server.community.models import ApiToken, Person
 from server.community.signals import token_revoked
+from server.rows import Columns, as_datetime
+
+PERSON = Columns(Person)
+#: Every WebSocket connect starts here, so it is one hand-written statement (see server.rows).
+_RESOLVE_SQL = (
+    f"SELECT t.id, t.last_used_at, {PERSON.select('p')}"
+    " FROM community_apitoken t JOIN community_person p ON p.id = t.person_id"
+    " WHERE t.key_hash = %s"
+)
 
 #: ``last_used_at`` is rewritten at most this often: a reconnect storm must not be a write storm.
 LAST_USED_PRECISION = timedelta(hours=1)
@@ -29,15 +38,18 @@ def resolve_token(key: str) -> tuple[Person, int] | None:
     """The approved person behind a token and the token's id; None if unknown, revoked, inactive."""
     if not key or len(key) > 200:
         return None
-    token = (
-        ApiToken.objects.select_related("person").filter(key_hash=ApiToken.hash_key(key)).first()
-    )
-    if token is None or not token.person.is_approved:
+    with connection.cursor() as cursor:
+        cursor.execute(_RESOLVE_SQL, [ApiToken.hash_key(key)])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    token_id, last_used_at, person = row[0], as_datetime(row[1]), PERSON.load(row[2:])
+    if not person.is_approved:
         return None
     now = timezone.now()
-    if token.last_used_at is None or now - token.last_used_at > LAST_USED_PRECISION:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.person, token.pk
+    if last_used_at is None or now - last_used_at > LAST_USED_PRECISION:
+        ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
+    return person, token_id
 
 
 def revoke_token(key: str) -> bool:

@@ -53,17 +53,21 @@ def event_message(
     room_id: int | None = None,
     seq: int | None = None,
     private: tuple[str, ...] = (),
+    person: int | None = None,
 ) -> dict[str, Any]:
     """A layer message carrying one frame pre-encoded in both encodings (msgpack-safe).
 
     ``seq`` is set only for a new message in a room: the consumer uses it to drop what it already
     sent and to fill a gap from the database. Other room events (tombstones, edits, pins) carry
-    none. ``private`` names fields observers must not see (see ``observer_view``).
+    none. ``private`` names fields observers must not see (see ``observer_view``). ``person``
+    addresses an event to one person's sockets instead of a room's.
     """
     text, binary = protocol.encode_both(frame)
     message = {"type": EVENT, "json": text, "msgpack": binary, "room": room_id, "seq": seq}
     if private:
         message["private"] = list(private)
+    if person is not None:
+        message["person"] = person
     return message
 
 
@@ -137,7 +141,7 @@ def publish_room_event(room_id: int, frame: dict[str, Any], seq: int | None = No
 
 def publish_user_event(person_id: int, frame: dict[str, Any]) -> None:
     """Publish ``frame`` to every socket of one person once the current transaction commits."""
-    message = event_message(frame)
+    message = event_message(frame, person=person_id)
     transaction.on_commit(lambda: _send_now(user_group(person_id), message))
 
 
@@ -158,7 +162,7 @@ async def apublish_room_event_now(
 
 def publish_user_control(person_id: int, op: str, **fields: Any) -> None:
     """Tell every socket of a person to change itself (join or leave a room group, close …)."""
-    message = {"type": CONTROL, "op": op, **fields}
+    message = {"type": CONTROL, "op": op, "person": person_id, **fields}
     transaction.on_commit(lambda: _send_now(user_group(person_id), message))
 
 

@@ -5,9 +5,9 @@ It holds no business rules and runs no ORM of its own: every client frame makes 
 that echoes ``ref``. A bad frame never closes the socket; only abuse does (a frame over the hard
 cap, sustained flooding), with a 4xxx code.
 
-Room events do not come through this socket's own channel: the process's hub
-(``chat.fanout``) receives each once and hands it to ``deliver`` here, ready encoded and framed.
-Only events for this one person (knocks, read markers, membership changes) use the socket's channel.
+A socket has no channel-layer channel of its own: the process's hub (``chat.fanout``) receives
+each room event once and hands it to ``deliver`` here, ready encoded and framed, and each event
+for this person (knocks, read markers, membership changes) to ``personal``.
 
 The seam between replayed and live messages: per room, ``live_from`` is the room's last seq when
 the socket started receiving it live (in ``welcome`` or ``room_joined``). ``sync`` replays only up
@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
+import uuid
+from collections import deque
 from typing import Any
 
 from channels.consumer import get_handler_name
@@ -43,8 +44,6 @@ from server.policy import Actor
 
 log = logging.getLogger(__name__)
 
-#: channels-redis forgets a group member after ``group_expiry`` (a day): re-join well before.
-GROUP_REFRESH_S = 3600.0
 #: Frames that cost a write; they draw on the send bucket.
 METERED = frozenset({"send", "edit", "knock", "history", "sync", "pin", "mute", "delete"})
 
@@ -67,6 +66,10 @@ async def act(action, *args: Any) -> Any:
 
 
 class ChatConsumer(AsyncWebsocketConsumer):
+    #: No layer channel per socket (an unknown alias makes Channels skip it): the hub delivers.
+    #: Each would cost a Redis subscription, a queue and a waiting task per connection.
+    channel_layer_alias = None
+
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Route an ASGI or layer message to its handler, without Channels' per-message hop.
 
@@ -98,7 +101,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.bucket = TokenBucket(settings.LINLI_SEND_RATE, settings.LINLI_SEND_BURST)
         self.flood = FloodGuard(settings.LINLI_FLOOD_STRIKES)
         self.typing = TypingThrottle()
-        self.groups_refreshed = time.monotonic()
+        self.connection_id = uuid.uuid4().hex  # presence's name for this socket
+        self.personal_queue: deque[dict[str, Any]] | None = None
         self.transport = outbox.find_transport(self.scope.get("linli.server_send"))
         self.outbox_limit = settings.LINLI_OUTBOX_LIMIT
         self.closing = False
@@ -108,15 +112,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.tasks: set[asyncio.Task] = set()
         self.hub = fanout.hub()
         await self.accept(subprotocol)
-        await self.channel_layer.group_add(
-            broadcast.user_group(self.actor.person_id), self.channel_name
-        )
+        await self.hub.join_person(self.actor.person_id, self)
         # Join the rooms before reading last_seq, so no message falls between the two.
         self.joined: set[int] = set(await db(readable_room_ids)(self.actor))
         for room_id in self.joined:
             await self.hub.join(room_id, self)
         welcome = await db(reading.welcome)(self.actor, self.scope["user"])
-        await presence.connected(self.channel_name, self.actor, welcome)  # fills "online"
+        await presence.connected(self.connection_id, self.actor, welcome)  # fills "online"
         self.ceilings = {entry["id"]: entry["last_seq"] for entry in welcome["rooms"]}
         self.live_from = dict(self.ceilings)
         await self.send_frame(welcome)
@@ -127,12 +129,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.closing = True
         for task in list(self.tasks):
             task.cancel()
-        await presence.disconnected(self.channel_name, self.actor)
+        await presence.disconnected(self.connection_id, self.actor)
         for room_id in list(self.joined):
             await self.hub.leave(room_id, self)
-        await self.channel_layer.group_discard(
-            broadcast.user_group(self.actor.person_id), self.channel_name
-        )
+        await self.hub.leave_person(self.actor.person_id, self)
 
     # --- Writing -----------------------------------------------------------------------------
 
@@ -232,8 +232,6 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await relay_typing(self.actor, f.room, self.ceilings, self.typing)
 
     async def on_ping(self, f) -> None:
-        if time.monotonic() - self.groups_refreshed > GROUP_REFRESH_S:
-            await self._refresh_groups()
         await self.send_frame(_with_ref({"type": "pong"}, f.ref))
 
     async def on_edit(self, f) -> None:
@@ -324,10 +322,37 @@ class ChatConsumer(AsyncWebsocketConsumer):
             self.ceilings[room_id] = seq
         await self._write_event(event)
 
-    async def linli_event(self, event: dict[str, Any]) -> None:
-        """An event for this person only (their own channel): knocks, read markers, mentions."""
-        if not self.closing:
+    async def personal(self, event: dict[str, Any]) -> None:
+        """An event for this person only, from the hub: knocks, read markers, mentions, or a
+        control (join or leave a room, close, reload).
+
+        A control may wait on the database, so it runs in a task of the socket's own; events that
+        arrive meanwhile queue behind it, keeping the order they were published in (a knock's
+        ``room_joined`` before its ``knock_answered``).
+        """
+        if self.closing:
+            return
+        if self.personal_queue is None and event.get("type") != broadcast.CONTROL:
             await self._write_event(event)
+            return
+        if self.personal_queue is None:
+            self.personal_queue = deque()
+            self._spawn(self._run_personal_queue())
+        self.personal_queue.append(event)
+
+    async def _run_personal_queue(self) -> None:
+        queue = self.personal_queue
+        while queue:
+            event = queue[0]
+            try:
+                if event.get("type") == broadcast.CONTROL:
+                    await self.linli_control(event)
+                elif not self.closing:
+                    await self._write_event(event)
+            except Exception:
+                log.exception("personal event %r failed", event.get("op") or event.get("type"))
+            queue.popleft()
+        self.personal_queue = None
 
     async def _write_event(self, event: dict[str, Any]) -> None:
         binary = self.encoding is protocol.Encoding.MSGPACK
@@ -383,9 +408,6 @@ class ChatConsumer(AsyncWebsocketConsumer):
         elif op == "refresh":
             await self._reload_actor()
 
-    async def linli_health(self, event: dict[str, Any]) -> None:
-        """Health probes go to their own channel; nothing to do if one ever lands here."""
-
     async def _open_room(self, room_id: int) -> None:
         if room_id in self.ceilings:
             return
@@ -397,7 +419,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.hub.leave(room_id, self)
             return
         self.ceilings[room_id] = self.live_from[room_id] = entries[0]["last_seq"]
-        await presence.room_opened(self.channel_name, self.actor, entries[0])
+        await presence.room_opened(self.connection_id, self.actor, entries[0])
         await self.send_frame({"type": "room_joined", "room": entries[0]})
 
     async def _close_room(self, room_id: int) -> None:
@@ -408,7 +430,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.hub.leave(room_id, self)
         if self.ceilings.pop(room_id, None) is None:
             return
-        await presence.room_closed(self.channel_name, self.actor, room_id)
+        await presence.room_closed(self.connection_id, self.actor, room_id)
         await self.send_frame({"type": "room_left", "room": room_id})
 
     async def _reload_actor(self) -> None:
@@ -416,12 +438,6 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
         person = await db(Person.objects.get)(pk=self.actor.person_id)
         self.actor = Actor.of(person)
-
-    async def _refresh_groups(self) -> None:
-        self.groups_refreshed = time.monotonic()
-        await self.channel_layer.group_add(
-            broadcast.user_group(self.actor.person_id), self.channel_name
-        )
 
 
 def frame_name(frame) -> str:

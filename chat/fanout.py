@@ -8,8 +8,10 @@ The event arrives already encoded (JSON text and msgpack bytes, by the publisher
 as a WebSocket frame once per encoding (``frame``), so where the serving layer lets us reach its
 transport the per-socket work is a dictionary lookup and one ``transport.write``.
 
-Only room events travel this way. Events for one person (knocks, read markers, membership
-changes) still go to each of their sockets' own channel through the person's group: they are few.
+Events for one person (knocks, read markers, mentions, membership changes) travel the same way:
+the hub joins the person's group once for all their sockets in this process. A socket has no
+layer channel of its own, so connecting costs no Redis subscription of its own and keeps no
+queue and no receiving task.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import struct
 import weakref
 from typing import Any, Protocol
 
-from chat.broadcast import layer, room_group
+from chat.broadcast import CONTROL, layer, room_group, user_group
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +34,8 @@ class Receiver(Protocol):
     """What the hub needs of a socket (``chat.consumers.ChatConsumer``)."""
 
     async def deliver(self, event: dict[str, Any]) -> None: ...
+
+    async def personal(self, event: dict[str, Any]) -> None: ...
 
 
 def frame(payload: bytes, *, binary: bool) -> bytes:
@@ -62,6 +66,7 @@ class Hub:
 
     def __init__(self) -> None:
         self.rooms: dict[int, dict[Receiver, None]] = {}
+        self.people: dict[int, dict[Receiver, None]] = {}
         self.channel: str | None = None
         self._task: asyncio.Task | None = None
         self._refresher: asyncio.Task | None = None
@@ -77,37 +82,54 @@ class Hub:
 
     async def join(self, room_id: int, receiver: Receiver) -> None:
         """Start handing the room's events to ``receiver``; subscribe the process if first."""
-        async with self._lock:
-            await self._start()
-            members = self.rooms.get(room_id)
-            if members is None:
-                members = self.rooms[room_id] = {}
-                await layer().group_add(room_group(room_id), self.channel)
-            members[receiver] = None
+        await self._add(self.rooms, room_id, room_group(room_id), receiver)
 
     async def leave(self, room_id: int, receiver: Receiver) -> None:
         """Stop handing the room's events to ``receiver``; unsubscribe the process if last."""
+        await self._discard(self.rooms, room_id, room_group(room_id), receiver)
+
+    async def join_person(self, person_id: int, receiver: Receiver) -> None:
+        """Hand ``receiver`` (one of the person's sockets) the events for that person."""
+        await self._add(self.people, person_id, user_group(person_id), receiver)
+
+    async def leave_person(self, person_id: int, receiver: Receiver) -> None:
+        await self._discard(self.people, person_id, user_group(person_id), receiver)
+
+    async def _add(self, table: dict, key: int, group: str, receiver: Receiver) -> None:
         async with self._lock:
-            members = self.rooms.get(room_id)
+            await self._start()
+            members = table.get(key)
+            if members is None:
+                members = table[key] = {}
+                await layer().group_add(group, self.channel)
+            members[receiver] = None
+
+    async def _discard(self, table: dict, key: int, group: str, receiver: Receiver) -> None:
+        async with self._lock:
+            members = table.get(key)
             if members is None or receiver not in members:
                 return
             del members[receiver]
             if not members:
-                del self.rooms[room_id]
-                await layer().group_discard(room_group(room_id), self.channel)
+                del table[key]
+                await layer().group_discard(group, self.channel)
 
     async def dispatch(self, event: dict[str, Any]) -> None:
         """Hand one room event to every local socket in the room, in order.
 
-        ``deliver`` must not wait on anything slow (a socket that needs the database to fill a
-        gap does that in a task of its own), or one socket would hold up the room.
+        ``deliver`` and ``personal`` must not wait on anything slow (a socket that needs the
+        database does that in a task of its own), or one socket would hold up the others.
         """
-        members = self.rooms.get(event.get("room"))
+        person = event.get("person")
+        if person is not None or event.get("type") == CONTROL:
+            members, personal = self.people.get(person), True
+        else:
+            members, personal = self.rooms.get(event.get("room")), False
         if not members:
             return
         for receiver in list(members):
             try:
-                await receiver.deliver(event)
+                await (receiver.personal(event) if personal else receiver.deliver(event))
             except Exception:
                 log.exception("delivering to a socket failed")
 
@@ -127,9 +149,10 @@ class Hub:
     async def _refresh(self) -> None:
         while True:
             await asyncio.sleep(GROUP_REFRESH_S)
-            for room_id in list(self.rooms):
+            groups = [room_group(r) for r in self.rooms] + [user_group(p) for p in self.people]
+            for group in groups:
                 try:
-                    await layer().group_add(room_group(room_id), self.channel)
+                    await layer().group_add(group, self.channel)
                 except Exception:
                     log.warning("hub group refresh failed", exc_info=True)
 

@@ -62,7 +62,39 @@ class RawWriter:
     def write(self, data: bytes) -> bool:
         """Write one frame; False when the socket is no longer open (nothing written)."""
         protocol = self.protocol
-        if protocol.state != protocol.STATE_OPEN or protocol.transport is None:
+        transport = protocol.transport
+        if protocol.state != protocol.STATE_OPEN or transport is None:
             return False
-        protocol.transport.write(data)
+        if not _send_directly(transport, data):
+            transport.write(data)
         return True
+
+
+def _send_directly(transport: Any, data: bytes) -> bool:
+    """Hand the frame to the kernel now, when nothing is queued before it; False if not done.
+
+    Twisted's ``write`` only queues, then registers the socket with the event loop and
+    unregisters it once flushed: two ``epoll_ctl`` calls and a loop turn per socket per frame,
+    most of a room event's cost per recipient. With the transport's queue empty, sending at once
+    keeps the order; whatever the kernel does not take goes to the queue as usual. TLS and other
+    transports have no ``socket`` and keep the ordinary path.
+    """
+    sock = getattr(transport, "socket", None)
+    if (
+        sock is None
+        or transport._tempDataBuffer
+        or transport.offset != len(transport.dataBuffer)
+        or not transport.connected
+        or transport.disconnecting
+        or transport._writeDisconnected
+    ):
+        return False
+    try:
+        sent = sock.send(data)
+    except (BlockingIOError, InterruptedError):
+        return False
+    except OSError:
+        return False  # the ordinary path meets the same error and closes the connection
+    if sent < len(data):
+        transport.write(data[sent:])
+    return True

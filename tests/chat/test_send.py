@@ -90,6 +90,25 @@ def test_mute_expires_by_itself(cast, garden_room):
         assert send(cast.resident, garden_room).message.seq
 
 
+def test_retry_of_a_stored_message_is_acked_even_after_the_sender_was_muted(cast, garden_room):
+    first = send(cast.resident, garden_room, client_id="before-mute")
+    moderation.do_mute(actor(cast.cadre), garden_room.pk, cast.resident.pk, 30)
+    again = send(cast.resident, garden_room, client_id="before-mute")
+    assert again.duplicate and again.message.seq == first.message.seq
+
+
+def test_sent_message_is_returned_as_stored(cast, garden_room):
+    sent = send(cast.resident, garden_room, body="楼道灯坏了", client_id="as-stored").message
+    stored = Message.objects.get(pk=sent.pk)
+    assert (stored.room_id, stored.seq, stored.body, stored.client_id, stored.created_at) == (
+        sent.room_id,
+        sent.seq,
+        sent.body,
+        sent.client_id,
+        sent.created_at,
+    )
+
+
 def test_refused_send_stores_nothing(cast, garden_room):
     moderation.do_mute(actor(cast.cadre), garden_room.pk, cast.resident.pk, 0)
     garden_room.refresh_from_db()

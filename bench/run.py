@@ -73,6 +73,7 @@ FULL = {
     "S1a": {
         "sizes": [100, 1000, 3000],
         "rates": [1, 5],
+        "warmup_s": 5,
         "phase_s": 30,
         "drain_s": 15,
         "settle_ms": 3000,

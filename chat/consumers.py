@@ -23,6 +23,7 @@ import asyncio
 import logging
 import uuid
 from collections import deque
+from collections.abc import Awaitable
 from typing import Any
 
 from channels.consumer import get_handler_name
@@ -39,6 +40,7 @@ from chat.actions.access import readable_room_ids
 from chat.ratelimit import FloodGuard, TokenBucket
 from presence import online as presence
 from presence.actions import TypingThrottle, relay_typing
+from server import heap
 from server.errors import ActionError, ErrorCode
 from server.policy import Actor
 
@@ -94,6 +96,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         offered = self.scope.get("subprotocols") or []
         subprotocol, self.encoding = protocol.choose_subprotocol(offered)
+        self.binary = self.encoding is protocol.Encoding.MSGPACK
         self.actor = Actor.of(user)
         self.token_id = (self.scope.get("auth") or {}).get("token_id")
         self.ceilings: dict[int, int] = {}
@@ -111,6 +114,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.joined = set()
         self.tasks: set[asyncio.Task] = set()
         self.hub = fanout.hub()
+        heap.start()
         await self.accept(subprotocol)
         await self.hub.join_person(self.actor.person_id, self)
         # Join the rooms before reading last_seq, so no message falls between the two.
@@ -302,25 +306,38 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     # --- Layer events ----------------------------------------------------------------------------
 
-    async def deliver(self, event: dict[str, Any]) -> None:
-        """A room event from the hub: drop duplicates, fill gaps, write the ready frame."""
+    def deliver(self, event: dict[str, Any]) -> Awaitable[None] | None:
+        """A room event from the hub: drop duplicates, fill gaps, write the ready frame.
+
+        The hub calls this for every socket of the room in turn, so the usual case — the next
+        seq, to a socket whose transport we can write to — is written here and now, with no
+        coroutine; anything else returns an awaitable, which the hub awaits before the next
+        socket.
+        """
         if self.closing:
-            return
+            return None
         room_id, seq = event["room"], event.get("seq")
         waiting = self.filling.get(room_id)
         if waiting is not None:
             waiting.append(event)  # behind a gap being filled from the database
-            return
+            return None
         if seq is not None:
             ceiling = self.ceilings.get(room_id)
             if ceiling is None or seq <= ceiling:
-                return  # not (yet) a room of this socket; or already given, or sync will give it
+                return None  # not (yet) a room of this socket; or given, or sync will give it
             if seq > ceiling + 1:
                 self.filling[room_id] = [event]
                 self._spawn(self._fill_gap(room_id, ceiling, seq - 1))
-                return
+                return None
             self.ceilings[room_id] = seq
-        await self._write_event(event)
+        if self.raw is not None and not event.get("private"):
+            status = self.raw.write(fanout.framed(event, binary=self.binary))
+            if status == outbox.SENT:
+                return None
+            if status == outbox.QUEUED:
+                self._check_outbox()
+                return None
+        return self._write_event(event)
 
     async def personal(self, event: dict[str, Any]) -> None:
         """An event for this person only, from the hub: knocks, read markers, mentions, or a
@@ -355,7 +372,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.personal_queue = None
 
     async def _write_event(self, event: dict[str, Any]) -> None:
-        binary = self.encoding is protocol.Encoding.MSGPACK
+        binary = self.binary
         if event.get("private") and self.actor.is_observer:
             await self.send_frame(broadcast.observer_view(event))  # counts, never who
         elif self.raw is None or not self.raw.write(fanout.framed(event, binary=binary)):
@@ -395,7 +412,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 await self.send_frame(frame)
             self.ceilings[room_id] = max(self.ceilings[room_id], upto)
         for event in self.filling.pop(room_id, []):
-            await self.deliver(event)
+            pending = self.deliver(event)
+            if pending is not None:
+                await pending
 
     async def linli_control(self, event: dict[str, Any]) -> None:
         op = event.get("op")

@@ -20,6 +20,7 @@ import asyncio
 import logging
 import struct
 import weakref
+from collections.abc import Awaitable
 from typing import Any, Protocol
 
 from chat.broadcast import CONTROL, layer, room_group, user_group
@@ -33,7 +34,7 @@ GROUP_REFRESH_S = 3600.0
 class Receiver(Protocol):
     """What the hub needs of a socket (``chat.consumers.ChatConsumer``)."""
 
-    async def deliver(self, event: dict[str, Any]) -> None: ...
+    def deliver(self, event: dict[str, Any]) -> Awaitable[None] | None: ...
 
     async def personal(self, event: dict[str, Any]) -> None: ...
 
@@ -129,7 +130,12 @@ class Hub:
             return
         for receiver in list(members):
             try:
-                await (receiver.personal(event) if personal else receiver.deliver(event))
+                if personal:
+                    await receiver.personal(event)
+                else:
+                    pending = receiver.deliver(event)  # usually written at once: no coroutine
+                    if pending is not None:
+                        await pending
             except Exception:
                 log.exception("delivering to a socket failed")
 

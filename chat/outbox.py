@@ -59,25 +59,30 @@ class RawWriter:
             return None
         return cls(protocol)
 
-    def write(self, data: bytes) -> bool:
-        """Write one frame; False when the socket is no longer open (nothing written)."""
+    def write(self, data: bytes) -> int:
+        """Write one frame: ``SENT`` (the kernel took all of it), ``QUEUED`` (some or all of it
+        waits in the transport's buffer), or ``CLOSED`` (falsy: the socket is no longer open)."""
         protocol = self.protocol
         transport = protocol.transport
         if protocol.state != protocol.STATE_OPEN or transport is None:
-            return False
-        if not _send_directly(transport, data):
-            transport.write(data)
-        return True
+            return CLOSED
+        if _send_directly(transport, data):
+            return SENT
+        return QUEUED
+
+
+#: What ``RawWriter.write`` did with a frame.
+CLOSED, SENT, QUEUED = 0, 1, 2
 
 
 def _send_directly(transport: Any, data: bytes) -> bool:
-    """Hand the frame to the kernel now, when nothing is queued before it; False if not done.
+    """Hand the frame to the kernel now when nothing is queued before it; else queue it.
 
-    Twisted's ``write`` only queues, then registers the socket with the event loop and
-    unregisters it once flushed: two ``epoll_ctl`` calls and a loop turn per socket per frame,
-    most of a room event's cost per recipient. With the transport's queue empty, sending at once
-    keeps the order; whatever the kernel does not take goes to the queue as usual. TLS and other
-    transports have no ``socket`` and keep the ordinary path.
+    True when the kernel took all of it. Twisted's ``write`` only queues, then registers the
+    socket with the event loop and unregisters it once flushed: two ``epoll_ctl`` calls and a
+    loop turn per socket per frame, most of a room event's cost per recipient. With the queue
+    empty, sending at once keeps the order; what the kernel does not take is queued as usual.
+    TLS and other transports have no ``socket`` and always take the ordinary path.
     """
     sock = getattr(transport, "socket", None)
     if (
@@ -88,13 +93,15 @@ def _send_directly(transport: Any, data: bytes) -> bool:
         or transport.disconnecting
         or transport._writeDisconnected
     ):
+        transport.write(data)
         return False
     try:
         sent = sock.send(data)
-    except (BlockingIOError, InterruptedError):
-        return False
     except OSError:
-        return False  # the ordinary path meets the same error and closes the connection
+        # Would block, interrupted, or broken: the ordinary path queues the frame, or meets the
+        # same error and closes the connection.
+        sent = 0
     if sent < len(data):
-        transport.write(data[sent:])
+        transport.write(data[sent:] if sent else data)
+        return False
     return True

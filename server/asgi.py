@@ -15,6 +15,7 @@ from django.urls import path
 django_asgi_app = get_asgi_application()
 
 from chat.consumers import ChatConsumer  # noqa: E402
+from server import heap  # noqa: E402
 from server.community.ws_auth import LinliAuthMiddleware  # noqa: E402
 
 application = ProtocolTypeRouter(
@@ -23,3 +24,6 @@ application = ProtocolTypeRouter(
         "websocket": LinliAuthMiddleware(URLRouter([path("ws/v1", ChatConsumer.as_asgi())])),
     }
 )
+
+# Everything loaded so far lives as long as the process: collections need never walk it again.
+heap.freeze_loaded()

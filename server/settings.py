@@ -228,6 +228,12 @@ LINLI_OUTBOX_LIMIT = env.int("LINLI_OUTBOX_LIMIT", default=1024 * 1024)
 # limiter believes. Empty: the TCP peer (REMOTE_ADDR) is the client.
 LINLI_TRUSTED_PROXIES = env.list("LINLI_TRUSTED_PROXIES", default=[])
 
+# --- Garbage collection (server/heap.py) ---------------------------------------------------------
+#: Long-lived state is frozen this often (seconds), so collections walk only what is new; 0: never.
+LINLI_GC_FREEZE_INTERVAL = env.float("LINLI_GC_FREEZE_INTERVAL", default=10.0)
+#: Everything is unfrozen and collected once this often (seconds): one full pause per interval.
+LINLI_GC_FULL_INTERVAL = env.float("LINLI_GC_FULL_INTERVAL", default=600.0)
+
 # --- Presence (docs/presence.md) --------------------------------------------------------------
 #: "redis": shared by every worker (needs REDIS_URL); "memory": this process only (embedded).
 LINLI_PRESENCE_BACKEND = env.str(

@@ -43,6 +43,7 @@ def test_frame_queues_behind_bytes_already_waiting(pair):
     transport = FakeTransport(server)
     transport.write(b"earlier")
     assert not _send_directly(transport, b"later")
+    assert transport._tempDataBuffer == [b"earlier", b"later"]
     with pytest.raises(BlockingIOError):
         client.recv(100)
 
@@ -52,7 +53,7 @@ def test_what_the_kernel_does_not_take_is_queued_in_order(pair):
     server.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
     transport = FakeTransport(server)
     big = bytes(range(256)) * 4096  # 1 MiB: more than the socket buffers hold
-    assert _send_directly(transport, big)
+    assert not _send_directly(transport, big)
     assert 0 < pending_bytes(transport) < len(big)
     assert transport._tempDataBuffer[0] == big[len(big) - pending_bytes(transport) :]
 
@@ -62,3 +63,4 @@ def test_closing_transport_keeps_the_ordinary_path(pair):
     transport = FakeTransport(server)
     transport.disconnecting = True
     assert not _send_directly(transport, b"frame")
+    assert transport._tempDataBuffer == [b"frame"]

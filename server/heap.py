@@ -1,0 +1,83 @@
+"""Keeping the garbage collector's full pauses off the delivery path.
+
+A worker holding a few thousand sockets tracks half a million long-lived objects (each
+connection's protocol, transport, consumer and their state). CPython's full (generation 2)
+collection walks all of them: measured 0.3–0.8 s per pass with 3,000 sockets on a 2-vCPU machine,
+a pause every ~30 s under load that every socket's next message waits behind. Long-lived state
+is therefore frozen (``gc.freeze``): at start-up, after Django and the app are loaded, and then
+every ``LINLI_GC_FREEZE_INTERVAL`` seconds, so that collections walk only what is new. Frozen
+objects are never collected, so every ``LINLI_GC_FULL_INTERVAL`` seconds everything is unfrozen
+and collected once: cycles left by closed connections are reclaimed then, at the cost of one
+full pause per interval instead of one every few seconds under churn.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+import time
+import weakref
+
+from django.conf import settings
+
+log = logging.getLogger(__name__)
+
+_tasks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Task] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def freeze_loaded() -> None:
+    """Freeze what start-up loaded (modules, settings, URL patterns): it lives for good."""
+    gc.collect()
+    gc.freeze()
+
+
+def _report_pause(phase: str, info: dict) -> None:
+    """Log full collections that still take long: past 100 ms, every socket felt it."""
+    global _started
+    if info.get("generation") != 2:
+        return
+    if phase == "start":
+        _started = time.perf_counter()
+        return
+    pause = time.perf_counter() - _started
+    if pause > 0.1:
+        log.warning("garbage collection paused the worker %.0f ms", pause * 1000)
+
+
+_started = 0.0
+
+
+def start() -> None:
+    """Run the freezer on this event loop (idempotent; a worker has one loop)."""
+    if settings.LINLI_GC_FREEZE_INTERVAL <= 0:
+        return
+    if _report_pause not in gc.callbacks:
+        gc.callbacks.append(_report_pause)
+    loop = asyncio.get_running_loop()
+    task = _tasks.get(loop)
+    if task is None or task.done():
+        _tasks[loop] = loop.create_task(_run(), name="heap")
+
+
+async def _run() -> None:
+    every = settings.LINLI_GC_FREEZE_INTERVAL
+    full_every = settings.LINLI_GC_FULL_INTERVAL
+    full_at = time.monotonic() + full_every
+    while True:
+        await asyncio.sleep(every)
+        if time.monotonic() >= full_at:
+            full_at = time.monotonic() + full_every
+            collect_all()
+        else:
+            gc.freeze()
+
+
+def collect_all() -> int:
+    """Unfreeze, collect everything, freeze what survived; returns the objects reclaimed."""
+    gc.unfreeze()
+    found = gc.collect()
+    gc.freeze()
+    return found

@@ -1,4 +1,4 @@
-"""Render docs/benchmarks.md from the results in bench/results/ (the latest run and the one before).
+"""Render docs/benchmarks.md from bench/results/: the latest run of each scenario, and one before.
 
     python bench/report.py            # re-render from the JSON files, measuring nothing
 
@@ -466,8 +466,8 @@ def _ratio(a_vals, b_vals):
     return f"{ma / mb:.2f}×"
 
 
-def render_run(doc: dict) -> str:
-    runs = doc.get("runs", [])
+def render_run(doc: dict, only: list[str] | None = None) -> str:
+    runs = [r for r in doc.get("runs", []) if only is None or r["scenario"] in only]
     peers = [p for p in PEERS if p in doc.get("peers", PEERS)]
     labels = []
     for r in runs:
@@ -574,19 +574,42 @@ def results_files(results_dir: Path) -> list[Path]:
     return sorted(results_dir.glob("*.json"), key=lambda p: p.name[:15])
 
 
+def latest_by_scenario(files: list[Path]) -> list[tuple[Path, dict, list[str]]]:
+    """For each scenario, the newest run that measured it (at the newest run's size: full or
+    quick), so a benchmark run in parts is shown whole. Newest file first."""
+    picked: list[tuple[Path, dict, list[str]]] = []
+    covered: set[str] = set()
+    quick = None
+    for path in reversed(files):
+        doc = json.loads(path.read_text())
+        quick = doc.get("quick") if quick is None else quick
+        if doc.get("quick") != quick:
+            continue
+        measured = {r["scenario"] for r in doc.get("runs", [])}
+        new = [s for s in doc.get("scenarios", []) if s in measured and s not in covered]
+        if new:
+            picked.append((path, doc, new))
+            covered.update(new)
+    return picked
+
+
 def write_doc(doc_path: Path, results_dir: Path) -> None:
     files = results_files(results_dir)
     parts = [INTRO]
     if not files:
         parts.append("\n## Results\n\nNo run yet.\n")
     else:
-        latest = json.loads(files[-1].read_text())
-        parts.append(f"\n## Results: latest run (`bench/results/{files[-1].name}`)\n")
-        parts.append(render_header(latest))
-        parts.append(render_run(latest))
-        if len(files) > 1:
-            prev = json.loads(files[-2].read_text())
-            parts.append(f"\n## Previous run, for comparison (`bench/results/{files[-2].name}`)\n")
+        picked = latest_by_scenario(files)
+        parts.append("\n## Results: the latest run of each scenario\n")
+        for path, doc, scenarios in picked:
+            parts.append(f"\n### `bench/results/{path.name}`: {', '.join(scenarios)}\n")
+            parts.append(render_header(doc))
+            parts.append(render_run(doc, only=scenarios))
+        shown = {path for path, _doc, _s in picked}
+        older = [f for f in files if f not in shown and f.name < picked[-1][0].name]
+        if older:
+            prev = json.loads(older[-1].read_text())
+            parts.append(f"\n## Previous run, for comparison (`bench/results/{older[-1].name}`)\n")
             parts.append(render_header(prev))
             parts.append(render_run(prev))
     doc_path.parent.mkdir(parents=True, exist_ok=True)

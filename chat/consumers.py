@@ -126,6 +126,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.ceilings = {entry["id"]: entry["last_seq"] for entry in welcome["rooms"]}
         self.live_from = dict(self.ceilings)
         await self.send_frame(welcome)
+        heap.connected()
 
     async def disconnect(self, code: int) -> None:
         if not hasattr(self, "actor"):
@@ -408,8 +409,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
             self.live_from[room_id] = max(self.live_from.get(room_id, 0), upto)
             frames = []
         if room_id in self.ceilings:
-            for frame in frames:
-                await self.send_frame(frame)
+            try:
+                for frame in frames:
+                    await self.send_frame(frame)
+            except Exception:
+                log.debug("socket closed while filling a gap", exc_info=True)
+                return  # closing: nothing more to write
             self.ceilings[room_id] = max(self.ceilings[room_id], upto)
         for event in self.filling.pop(room_id, []):
             pending = self.deliver(event)

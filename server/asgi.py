@@ -1,10 +1,6 @@
 """The ASGI application: Django for HTTP, Linli's consumer for ``/ws/v1``."""
 
 import os
-import sys
-
-if os.environ.get("LINLI_SWITCH_INTERVAL"):
-    sys.setswitchinterval(float(os.environ["LINLI_SWITCH_INTERVAL"]))
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "server.settings")
 

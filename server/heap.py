@@ -50,6 +50,19 @@ def _report_pause(phase: str, info: dict) -> None:
 _started = 0.0
 
 
+#: During a connect storm objects pile up faster than every 10 s: freeze after this many connects.
+FREEZE_EVERY_CONNECTS = 256
+_connects = 0
+
+
+def connected() -> None:
+    """A socket finished connecting: its state will live for a while (``gc.freeze`` is O(1))."""
+    global _connects
+    _connects += 1
+    if _connects % FREEZE_EVERY_CONNECTS == 0 and settings.LINLI_GC_FREEZE_INTERVAL > 0:
+        gc.freeze()
+
+
 def start() -> None:
     """Run the freezer on this event loop (idempotent; a worker has one loop)."""
     if settings.LINLI_GC_FREEZE_INTERVAL <= 0:

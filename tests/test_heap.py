@@ -34,3 +34,13 @@ def test_the_full_collection_reclaims_what_was_frozen():
 def test_what_survives_the_full_collection_is_frozen_again():
     heap.collect_all()
     assert gc.get_freeze_count() > 0
+
+
+def test_a_connect_storm_freezes_as_it_goes(settings):
+    settings.LINLI_GC_FREEZE_INTERVAL = 10
+    heap.collect_all()
+    sockets_state = [Node() for _ in range(100)]
+    before = gc.get_freeze_count()
+    for _ in range(heap.FREEZE_EVERY_CONNECTS):
+        heap.connected()
+    assert gc.get_freeze_count() >= before + len(sockets_state)

@@ -46,6 +46,9 @@ from server.policy import Actor
 
 log = logging.getLogger(__name__)
 
+#: How long a socket waits for messages that another worker's later message overtook before it
+#: reads them from the database.
+REORDER_GRACE_S = 0.25
 #: Frames that cost a write; they draw on the send bucket.
 METERED = frozenset({"send", "edit", "knock", "history", "sync", "pin", "mute", "delete"})
 
@@ -401,13 +404,25 @@ class ChatConsumer(AsyncWebsocketConsumer):
         task.add_done_callback(self.tasks.discard)
 
     async def _fill_gap(self, room_id: int, after: int, upto: int) -> None:
-        """Send what the layer dropped (after < seq ≤ upto), then the events that waited."""
-        try:
-            frames = await db(reading.gap)(self.actor, room_id, after, upto)
-        except (ActionError, DatabaseError):
-            # The client sees the gap in seq and syncs: let that sync reach over the gap.
-            self.live_from[room_id] = max(self.live_from.get(room_id, 0), upto)
-            frames = []
+        """Send what is missing (after < seq ≤ upto), then the events that waited, in order.
+
+        Messages stored by different workers are published by each, so one may overtake
+        another on the way: the missing ones usually arrive within milliseconds. So wait
+        ``REORDER_GRACE_S`` first, and read from the database only what still has not come —
+        otherwise one overtaking message sends every socket of the room to the database at once.
+        """
+        await asyncio.sleep(REORDER_GRACE_S)
+        arrived = {e["seq"] for e in self.filling.get(room_id, ()) if e.get("seq") is not None}
+        if all(seq in arrived for seq in range(after + 1, upto + 1)):
+            frames: list[dict[str, Any]] = []
+            upto = after  # nothing lost: the waiting events close the gap themselves
+        else:
+            try:
+                frames = await db(reading.gap)(self.actor, room_id, after, upto)
+            except (ActionError, DatabaseError):
+                # The client sees the gap in seq and syncs: let that sync reach over the gap.
+                self.live_from[room_id] = max(self.live_from.get(room_id, 0), upto)
+                frames = []
         if room_id in self.ceilings:
             try:
                 for frame in frames:
@@ -416,7 +431,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 log.debug("socket closed while filling a gap", exc_info=True)
                 return  # closing: nothing more to write
             self.ceilings[room_id] = max(self.ceilings[room_id], upto)
-        for event in self.filling.pop(room_id, []):
+        waiting = self.filling.pop(room_id, [])
+        for event in sorted(waiting, key=_in_seq_order):
             pending = self.deliver(event)
             if pending is not None:
                 await pending
@@ -462,6 +478,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
         person = await db(Person.objects.get)(pk=self.actor.person_id)
         self.actor = Actor.of(person)
+
+
+def _in_seq_order(event: dict[str, Any]) -> float:
+    """Messages by seq; events without one (edits, typing) after them, in arrival order."""
+    seq = event.get("seq")
+    return float("inf") if seq is None else seq
 
 
 def frame_name(frame) -> str:

@@ -119,6 +119,40 @@ async def test_a_dropped_layer_event_is_filled_from_the_database(tcast, settings
     await alice.close(), await bob.close()
 
 
+async def test_a_message_overtaken_by_a_later_one_arrives_in_order_without_the_database(
+    tcast, monkeypatch
+):
+    from channels.layers import get_channel_layer  # noqa: TID251
+
+    from chat import broadcast
+    from chat.actions import reading
+
+    layer = get_channel_layer()
+    if not hasattr(layer, "drop_filter"):
+        pytest.skip("reordering is injected in the in-memory test layer")
+    alice, bob = await connect(tcast.resident), await connect(tcast.neighbour)
+    room = room_id(alice, GARDEN)
+    held, gap_reads = [], []
+    monkeypatch.setattr(reading, "gap", lambda *args: gap_reads.append(args) or [])
+
+    def hold_back(message):
+        late = message.get("type") == "linli.event" and "late" in message["json"]
+        if late:
+            held.append(message)
+        return late
+
+    layer.drop_filter = hold_back
+    try:
+        await alice.request({"type": "send", "room": room, "body": "late", "client_id": "o1"})
+    finally:
+        layer.drop_filter = None
+    await alice.request({"type": "send", "room": room, "body": "overtaking", "client_id": "o2"})
+    await layer.group_send(broadcast.room_group(room), held[0])  # another worker's, just later
+    bodies = [(await bob.recv_until("message"))["body"] for _ in range(2)]
+    assert bodies == ["late", "overtaking"] and gap_reads == []
+    await alice.close(), await bob.close()
+
+
 async def test_removed_member_stops_receiving_at_once(tcast):
     topic = await in_thread(
         lambda: rooms.create_topic_room(actor(tcast.moderator), name="花友会", category="兴趣")

@@ -36,7 +36,7 @@ from django.utils.translation import gettext_lazy as _
 
 from chat import broadcast, events, fanout, outbox, protocol
 from chat.actions import knocks, messages, moderation, reading, rooms
-from chat.actions.access import readable_room_ids
+from chat.actions.access import actor_of, readable_room_ids
 from chat.ratelimit import FloodGuard, TokenBucket
 from presence import online as presence
 from presence.actions import TypingThrottle, relay_typing
@@ -334,14 +334,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 self._spawn(self._fill_gap(room_id, ceiling, seq - 1))
                 return None
             self.ceilings[room_id] = seq
-        if self.raw is not None and not event.get("private"):
-            status = self.raw.write(fanout.framed(event, binary=self.binary))
-            if status == outbox.SENT:
-                return None
-            if status == outbox.QUEUED:
-                self._check_outbox()
-                return None
-        return self._write_event(event)
+        return None if self._write_now(event) else self._write_slow(event)
 
     async def personal(self, event: dict[str, Any]) -> None:
         """An event for this person only, from the hub: knocks, read markers, mentions, or a
@@ -376,14 +369,26 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.personal_queue = None
 
     async def _write_event(self, event: dict[str, Any]) -> None:
-        binary = self.binary
+        if not self._write_now(event):
+            await self._write_slow(event)
+
+    def _write_now(self, event: dict[str, Any]) -> bool:
+        """Write the event's ready frame straight to the transport; False if this socket can't."""
+        if self.raw is None or (event.get("private") and self.actor.is_observer):
+            return False
+        status = self.raw.write(fanout.framed(event, binary=self.binary))
+        if status == outbox.QUEUED:
+            self._check_outbox()
+        return status != outbox.CLOSED
+
+    async def _write_slow(self, event: dict[str, Any]) -> None:
+        """Through the ASGI ``send``: another serving layer, or an observer's trimmed view."""
         if event.get("private") and self.actor.is_observer:
             await self.send_frame(broadcast.observer_view(event))  # counts, never who
-        elif self.raw is None or not self.raw.write(fanout.framed(event, binary=binary)):
-            if binary:
-                await self.send(bytes_data=event["msgpack"])
-            else:
-                await self.send(text_data=event["json"])
+        elif self.binary:
+            await self.send(bytes_data=event["msgpack"])
+        else:
+            await self.send(text_data=event["json"])
         self._check_outbox()
 
     def _check_outbox(self) -> None:
@@ -474,10 +479,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self.send_frame({"type": "room_left", "room": room_id})
 
     async def _reload_actor(self) -> None:
-        from server.community.models import Person
-
-        person = await db(Person.objects.get)(pk=self.actor.person_id)
-        self.actor = Actor.of(person)
+        self.actor = await db(actor_of)(self.actor.person_id)
 
 
 def _in_seq_order(event: dict[str, Any]) -> float:

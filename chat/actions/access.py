@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from chat import storage
 from chat.models import Membership, Room
 from server import policy
+from server.community.models import Person
 from server.policy import Actor
 
 
@@ -34,6 +35,11 @@ def access_room(actor: Actor, room_id: int, *, lock: bool = False) -> RoomAccess
     place = policy.Place(street_id, district_id)
     policy.require_read_room(actor, room.kind, place, membership is not None)
     return RoomAccess(room, membership)
+
+
+def actor_of(person_id: int) -> Actor:
+    """The person as they are now (after a role or profile change reaches their sockets)."""
+    return Actor.of(Person.objects.get(pk=person_id))
 
 
 def readable_room_ids(actor: Actor) -> list[int]:

@@ -60,9 +60,6 @@ def gap(actor: Actor, room_id: int, after: int, upto: int) -> list[dict[str, Any
     return _page(room_id, after, upto)
 
 
-ROOM_FIELDS = storage.ROOM_ENTRY_FIELDS
-
-
 def _room_names(actor: Actor, direct: list[int]) -> dict[int, str]:
     """A direct room is named after the other party, as each side sees it."""
     if not direct:
@@ -80,7 +77,7 @@ def room_entries(actor: Actor, room_ids: list[int] | None = None) -> list[dict[s
     Runs on every connect, so its statements are hand-written (``chat.storage``).
     """
     if actor.is_observer:
-        rooms = list(observed_rooms(actor).values(*ROOM_FIELDS))
+        rooms = list(observed_rooms(actor).values(*storage.ROOM_ENTRY_FIELDS))
         mine: dict[int, tuple[str | None, int | None]] = {}
     else:
         rooms, mine = [], {}
@@ -123,8 +120,12 @@ def welcome(actor: Actor, person: Person | None = None) -> dict[str, Any]:
         "neighbourhood": person.neighbourhood_id,
         "language": person.language,
     }
-    knocks = pending_knocks(actor) if storage.has_pending_knocks(actor.person_id) else []
-    return {"type": "welcome", "user": user, "rooms": room_entries(actor), "knocks": knocks}
+    return {
+        "type": "welcome",
+        "user": user,
+        "rooms": room_entries(actor),
+        "knocks": pending_knocks(actor),
+    }
 
 
 WELCOME_PERSON_FIELDS = (

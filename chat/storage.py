@@ -10,9 +10,10 @@ adaptation, and rows come back through ``server.rows``, converted as the ORM wou
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from chat.models import Knock, Membership, Message, Room
@@ -65,40 +66,51 @@ def next_seq(room_id: int) -> int:
         return cursor.fetchone()[0]
 
 
+_MESSAGE_COLUMNS = "room_id, seq, author_id, kind, body, client_id, reply_to, mentions, created_at"
 _MESSAGE_INSERT = (
-    "INSERT INTO chat_message"
-    " (room_id, seq, author_id, kind, body, client_id, reply_to, mentions, created_at)"
+    f"INSERT INTO chat_message ({_MESSAGE_COLUMNS})"
     " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id"
+)
+#: PostgreSQL: take the next seq and insert in one data-modifying statement. Outside a
+#: transaction it is its own transaction, so a send is two round trips (the access check and
+#: this) instead of five (BEGIN, check, seq, insert, COMMIT); the room row stays locked only for
+#: the statement. If the insert fails (a retried client_id), the seq is not taken either.
+_MESSAGE_APPEND = (
+    "WITH taken AS ("
+    "UPDATE chat_room SET last_seq = last_seq + 1 WHERE id = %s RETURNING last_seq)"
+    f" INSERT INTO chat_message ({_MESSAGE_COLUMNS})"
+    " SELECT %s, taken.last_seq, %s, %s, %s, %s, %s, %s, %s FROM taken RETURNING id, seq"
 )
 
 
-def insert_message(
+def append_message(
     *,
     room_id: int,
-    seq: int,
     author_id: int,
     body: str,
     client_id: str,
     reply_to: int | None,
     mentions: list[int],
 ) -> Message:
-    """Store a resident's message and return it as a saved ``Message`` (one statement)."""
+    """Store a resident's message under the room's next seq, atomically; the saved ``Message``.
+
+    On PostgreSQL one statement (in a savepoint when called inside a transaction, so a refused
+    insert leaves the caller's transaction usable). SQLite has no data-modifying ``WITH``: there
+    the seq is taken and the row inserted in one transaction, which SQLite serialises anyway.
+    Raises ``IntegrityError`` when the author already used ``client_id``.
+    """
     created_at = timezone.now()
-    field = Message._meta.get_field
-    params = [
-        room_id,
-        seq,
-        author_id,
-        Message.Kind.USER.value,
-        body,
-        client_id,
-        reply_to,
-        field("mentions").get_db_prep_save(mentions, connection),
-        field("created_at").get_db_prep_save(created_at, connection),
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(_MESSAGE_INSERT, params)
-        pk = cursor.fetchone()[0]
+    values = _message_values(author_id, body, client_id, reply_to, mentions, created_at)
+    if connection.vendor == "postgresql":
+        scope = transaction.atomic() if connection.in_atomic_block else nullcontext()
+        with scope, connection.cursor() as cursor:
+            cursor.execute(_MESSAGE_APPEND, [room_id, room_id, *values])
+            pk, seq = cursor.fetchone()
+    else:
+        with transaction.atomic(), connection.cursor() as cursor:
+            seq = next_seq(room_id)
+            cursor.execute(_MESSAGE_INSERT, [room_id, seq, *values])
+            pk = cursor.fetchone()[0]
     return saved(
         Message(
             id=pk,
@@ -113,6 +125,49 @@ def insert_message(
             created_at=created_at,
         )
     )
+
+
+def _message_values(
+    author_id: int,
+    body: str,
+    client_id: str,
+    reply_to: int | None,
+    mentions: list[int],
+    created_at,
+) -> list[Any]:
+    """The columns after ``room_id, seq``, adapted by the model's own fields."""
+    field = Message._meta.get_field
+    return [
+        author_id,
+        Message.Kind.USER.value,
+        body,
+        client_id,
+        reply_to,
+        field("mentions").get_db_prep_save(mentions, connection),
+        field("created_at").get_db_prep_save(created_at, connection),
+    ]
+
+
+#: A member's read marker moves forward, within the room's messages, in one statement that
+#: also returns the room's last seq (for the unread count): the common case of every ``read``.
+_ADVANCE_MEMBER_READ = (
+    "UPDATE chat_membership SET read_seq = %s"
+    " WHERE room_id = %s AND person_id = %s AND read_seq < %s"
+    " AND %s <= (SELECT last_seq FROM chat_room WHERE id = %s)"
+    " RETURNING (SELECT last_seq FROM chat_room WHERE id = %s)"
+)
+
+
+def advance_member_read(room_id: int, person_id: int, seq: int) -> int | None:
+    """Move a member's marker forward to ``seq`` and return the room's last seq.
+
+    None when nothing moved — not a member, the marker already there or further, or ``seq``
+    past the room's last message — and the caller finds out which the slower way.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_ADVANCE_MEMBER_READ, [seq, room_id, person_id, seq, seq, room_id, room_id])
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def advance_read(membership_id: int, seq: int) -> bool:

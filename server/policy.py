@@ -141,10 +141,15 @@ def not_member(**extra) -> ActionError:
     return ActionError(ErrorCode.NOT_MEMBER, _("你不在这个群里。"), **extra)
 
 
+def member_may_read(actor: Actor) -> bool:
+    """A member reads their rooms while approved (a suspended resident reads nothing)."""
+    return actor.approved
+
+
 def may_read_room(actor: Actor, room_kind: str, place: Place, is_member: bool) -> bool:
     """Members read their rooms; observers read the public rooms of communities in their scope."""
     if is_member:
-        return actor.approved
+        return member_may_read(actor)
     return room_kind in PUBLIC_ROOM_KINDS and may_observe(actor, place)
 
 

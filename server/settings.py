@@ -158,7 +158,8 @@ if REDIS_URL:
     else:
         CHANNEL_LAYERS = {
             "default": {
-                "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+                # channels-redis' pub/sub layer with pipelined publishes (server/layers.py).
+                "BACKEND": "server.layers.PipelinedPubSubChannelLayer",
                 "CONFIG": {"hosts": _layer_hosts, "prefix": LINLI_CHANNEL_PREFIX},
             }
         }

@@ -19,6 +19,7 @@ def layer_settings(kind: str) -> dict:
     backend = {
         "core": "channels_redis.core.RedisChannelLayer",
         "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "pipelined": "server.layers.PipelinedPubSubChannelLayer",
     }[kind]
     return {
         "default": {
@@ -28,7 +29,7 @@ def layer_settings(kind: str) -> dict:
     }
 
 
-@pytest.mark.parametrize("kind", ["core", "pubsub"])
+@pytest.mark.parametrize("kind", ["core", "pubsub", "pipelined"])
 async def test_room_events_reach_sockets_after_an_idle_spell(tcast, settings, kind):
     settings.CHANNEL_LAYERS = layer_settings(kind)
     alice, bob = await connect(tcast.resident), await connect(tcast.neighbour)

@@ -37,6 +37,12 @@ def test_retry_with_same_client_id_stores_nothing_and_returns_the_first_seq(cast
     assert Message.objects.filter(author=cast.resident, client_id="same").count() == 1
 
 
+def test_a_refused_retry_takes_no_seq(cast, garden_room):
+    first = send(cast.resident, garden_room, client_id="same")
+    send(cast.resident, garden_room, client_id="same")
+    assert send(cast.resident, garden_room).message.seq == first.message.seq + 1
+
+
 def test_client_id_reused_in_another_room_is_invalid(cast, garden_room, community_room):
     send(cast.resident, garden_room, client_id="x1")
     refused(ErrorCode.INVALID, send, cast.resident, community_room, client_id="x1")
@@ -190,6 +196,23 @@ def test_read_marker_moves_forward_only(cast, garden_room):
     me = actor(cast.resident)
     messages.do_read(me, garden_room.pk, garden_room.last_seq)
     assert messages.do_read(me, garden_room.pk, 1) == 0
+
+
+def test_reading_returns_what_is_left_unread(cast, garden_room):
+    for _ in range(3):
+        send(cast.neighbour, garden_room)
+    garden_room.refresh_from_db()
+    me = actor(cast.resident)
+    assert messages.do_read(me, garden_room.pk, garden_room.last_seq - 2) == 2
+
+
+def test_reading_a_room_one_is_not_in_is_not_member(cast, coordination_room):
+    refused(ErrorCode.NOT_MEMBER, messages.do_read, actor(cast.resident), coordination_room.pk, 1)
+
+
+def test_an_observer_keeps_no_read_marker(cast, garden_room):
+    send(cast.resident, garden_room)
+    assert messages.do_read(actor(cast.observer), garden_room.pk, 1) == 0
 
 
 def test_read_beyond_the_last_seq_is_invalid(cast, garden_room):

@@ -1,7 +1,7 @@
 """The WebSocket consumer: translates frames to actions and events to frames, nothing more.
 
 It holds no business rules and runs no ORM of its own: every client frame makes one
-``database_sync_to_async`` hop into an action, whose ``ActionError`` becomes an ``error`` frame
+database hop (``server.dbthreads``) into an action, whose ``ActionError`` becomes an ``error`` frame
 that echoes ``ref``. A bad frame never closes the socket; only abuse does (a frame over the hard
 cap, sustained flooding), with a 4xxx code.
 
@@ -27,7 +27,6 @@ from collections.abc import Awaitable
 from typing import Any
 
 from channels.consumer import get_handler_name
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.db import DatabaseError
@@ -41,21 +40,19 @@ from chat.ratelimit import FloodGuard, TokenBucket
 from presence import online as presence
 from presence.actions import TypingThrottle, relay_typing
 from server import heap
+from server.dbthreads import db
 from server.errors import ActionError, ErrorCode
 from server.policy import Actor
 
 log = logging.getLogger(__name__)
 
-#: How long a socket waits for messages that another worker's later message overtook before it
-#: reads them from the database.
+#: How long a socket waits for messages that a later message overtook (published by another
+#: worker, or by another database thread of this one) before it reads them from the database.
 REORDER_GRACE_S = 0.25
+#: A gap wider than this is a loss, not an overtaking: it is read from the database at once.
+MAX_OVERTAKEN = 64
 #: Frames that cost a write; they draw on the send bucket.
 METERED = frozenset({"send", "edit", "knock", "history", "sync", "pin", "mute", "delete"})
-
-
-#: One hop into the service layer per frame. It stays on Channels' one database thread: Django's
-#: connections follow the calling context, so a pool of threads would share one connection.
-db = database_sync_to_async
 
 
 async def act(action, *args: Any) -> Any:
@@ -81,7 +78,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         Channels 4.3 runs ``close_old_connections`` on the one shared database thread before
         every handler: each frame and each live event would queue behind any database work on
         the worker (and stall for the pool timeout during a database outage). Every ORM call
-        here goes through ``database_sync_to_async``, which closes old connections itself.
+        here goes through ``server.dbthreads.db``, which closes old connections itself.
         An unknown layer type (a newer worker during a rolling deploy) is logged, not fatal.
         """
         handler = getattr(self, get_handler_name(message), None)
@@ -114,6 +111,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.closing = False
         self.raw = outbox.RawWriter.for_send(self.scope.get("linli.server_send"))
         self.filling: dict[int, list[dict[str, Any]]] = {}
+        self.overtaken: dict[int, tuple[set[int], asyncio.Event]] = {}
         self.joined = set()
         self.tasks: set[asyncio.Task] = set()
         self.hub = fanout.hub()
@@ -323,7 +321,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
         room_id, seq = event["room"], event.get("seq")
         waiting = self.filling.get(room_id)
         if waiting is not None:
-            waiting.append(event)  # behind a gap being filled from the database
+            waiting.append(event)  # behind a gap being filled
+            overtaken = self.overtaken.get(room_id)
+            if overtaken is not None and seq is not None:
+                missing, arrived = overtaken
+                missing.discard(seq)
+                if not missing:
+                    arrived.set()
             return None
         if seq is not None:
             ceiling = self.ceilings.get(room_id)
@@ -411,12 +415,21 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def _fill_gap(self, room_id: int, after: int, upto: int) -> None:
         """Send what is missing (after < seq ≤ upto), then the events that waited, in order.
 
-        Messages stored by different workers are published by each, so one may overtake
-        another on the way: the missing ones usually arrive within milliseconds. So wait
-        ``REORDER_GRACE_S`` first, and read from the database only what still has not come —
-        otherwise one overtaking message sends every socket of the room to the database at once.
+        Messages stored by different workers (or database threads) are published by each, so
+        one may overtake another on the way: the missing ones usually arrive within
+        milliseconds. So wait for them, up to ``REORDER_GRACE_S``, and read from the database
+        only what still has not come — otherwise one overtaking message sends every socket of
+        the room to the database at once.
         """
-        await asyncio.sleep(REORDER_GRACE_S)
+        if upto - after <= MAX_OVERTAKEN:
+            arrived_all = asyncio.Event()
+            self.overtaken[room_id] = (set(range(after + 1, upto + 1)), arrived_all)
+            try:
+                await asyncio.wait_for(arrived_all.wait(), REORDER_GRACE_S)
+            except TimeoutError:
+                pass
+            finally:
+                self.overtaken.pop(room_id, None)
         arrived = {e["seq"] for e in self.filling.get(room_id, ()) if e.get("seq") is not None}
         if all(seq in arrived for seq in range(after + 1, upto + 1)):
             frames: list[dict[str, Any]] = []

@@ -29,13 +29,13 @@ import weakref
 from datetime import UTC, datetime
 from typing import Any
 
-from channels.db import database_sync_to_async
 from django.conf import settings
 
 from chat import broadcast
 from presence import actions
 from presence.store import Change, Due, Local, MemoryStore, RedisStore, Store
 from server.clock import iso
+from server.dbthreads import db
 from server.policy import Actor
 
 log = logging.getLogger(__name__)
@@ -161,7 +161,7 @@ class Runtime:
         now = time.monotonic()
         missing = [r for r in rooms if self.sizes.get(r, (0.0, 0))[0] <= now]
         if missing:
-            got = await database_sync_to_async(actions.member_counts)(missing)
+            got = await db(actions.member_counts)(missing)
             for room in missing:
                 self.sizes[room] = (now + SIZE_CACHE_S, got.get(room, 0))
         return {room: self.sizes[room][1] for room in rooms}
@@ -230,7 +230,7 @@ async def connected(conn: str, actor: Actor, welcome: dict[str, Any]) -> None:
 
 
 async def officials_online(rt: Runtime, actor: Actor) -> list[dict[str, Any]]:
-    officials = await database_sync_to_async(actions.officials_in_shared_rooms)(actor)
+    officials = await db(actions.officials_in_shared_rooms)(actor)
     online = await rt.store.online(o["id"] for o in officials)
     return [o for o in officials if o["id"] in online]
 

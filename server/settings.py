@@ -126,6 +126,9 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             "timeout": env.float("LINLI_DB_POOL_TIMEOUT", default=3.0),
         }
 
+#: Threads each worker runs database work on (server/dbthreads.py); 0: 4 on PostgreSQL, 1 on SQLite.
+LINLI_DB_THREADS = env.int("LINLI_DB_THREADS", default=0)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: channel layer and cache -----------------------------------------------------------

@@ -12,7 +12,6 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 from channels.auth import AuthMiddleware
-from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
 from channels.sessions import CookieMiddleware, SessionMiddleware
 from django.conf import settings
@@ -20,6 +19,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.http.request import split_domain_port, validate_host
 
 from server.community.tokens import resolve_token
+from server.dbthreads import db
 
 
 def _header(scope: dict[str, Any], name: bytes) -> str | None:
@@ -83,7 +83,7 @@ class LinliAuthMiddleware:
         token = bearer_token(scope)
         if token is None:
             return await self.cookie_stack(scope, receive, send)
-        found = await database_sync_to_async(resolve_token)(token)
+        found = await db(resolve_token)(token)
         if found is None:
             scope["user"] = AnonymousUser()
         else:

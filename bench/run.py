@@ -511,8 +511,14 @@ def server_for(peer: str, port: int, core: int, args, logdir: Path) -> Server:
             }
         )
         env.update(dict(item.partition("=")[::2] for item in args.linli_env))
-        # As `linli serve` runs it: verbosity 0, so no access-log line per connection.
-        argv = [py, "-m", "daphne", "-v", "0", "-b", "127.0.0.1", "-p", str(port)]
+        if args.linli_server == "uvicorn":
+            # The other serving layer measured: uvloop, httptools, websockets.
+            argv = [py, "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(port)]
+            argv += ["--loop", "uvloop", "--http", "httptools", "--ws", "websockets"]
+            argv += ["--no-access-log", "--log-level", "warning"]
+        else:
+            # As `linli serve` runs it: verbosity 0, so no access-log line per connection.
+            argv = [py, "-m", "daphne", "-v", "0", "-b", "127.0.0.1", "-p", str(port)]
         argv.append("server.asgi:application")
         return Server("linli", argv, ROOT, env, port, core, logdir)
     if peer == "channels-naive":
@@ -1035,6 +1041,12 @@ def main() -> None:
         metavar="KEY=VALUE",
         help="extra environment for Linli's server, e.g. LINLI_OUTBOX_LIMIT=65536; repeatable",
     )
+    ap.add_argument(
+        "--linli-server",
+        choices=["daphne", "uvicorn"],
+        default="daphne",
+        help="the serving layer Linli runs under (`linli serve` uses daphne)",
+    )
     ap.add_argument("--no-docs", action="store_true", help="do not rewrite docs/benchmarks.md")
     args = ap.parse_args()
 
@@ -1083,6 +1095,7 @@ def main() -> None:
         "loadgen_core": args.loadgen_core,
         "notes": [],
         "linli_env": args.linli_env,
+        "linli_server": args.linli_server,
         "runs": [],
     }
     out_path = RESULTS / f"{stamp}{'-quick' if args.quick else ''}.json"

@@ -39,7 +39,7 @@ from chat.actions.access import actor_of, readable_room_ids
 from chat.ratelimit import FloodGuard, TokenBucket
 from presence import online as presence
 from presence.actions import TypingThrottle, relay_typing
-from server import heap
+from server import admission, heap, transport
 from server.dbthreads import db
 from server.errors import ActionError, ErrorCode
 from server.policy import Actor
@@ -106,7 +106,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.typing = TypingThrottle()
         self.connection_id = uuid.uuid4().hex  # presence's name for this socket
         self.personal_queue: deque[dict[str, Any]] | None = None
-        self.transport = outbox.find_transport(self.scope.get("linli.server_send"))
+        self.transport = transport.find_transport(self.scope.get("linli.server_send"))
         self.outbox_limit = settings.LINLI_OUTBOX_LIMIT
         self.closing = False
         self.raw = outbox.RawWriter.for_send(self.scope.get("linli.server_send"))
@@ -115,8 +115,17 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.joined = set()
         self.tasks: set[asyncio.Task] = set()
         self.hub = fanout.hub()
+        self.opened = False
         heap.start()
+        async with admission.turn():
+            if transport.closed(self.transport):
+                return  # the client gave up while waiting its turn: nothing to open
+            await self._open(subprotocol)
+        heap.connected()
+
+    async def _open(self, subprotocol: str | None) -> None:
         await self.accept(subprotocol)
+        self.opened = True
         await self.hub.join_person(self.actor.person_id, self)
         # Join the rooms before reading last_seq, so no message falls between the two.
         self.joined: set[int] = set(await db(readable_room_ids)(self.actor))
@@ -127,10 +136,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.ceilings = {entry["id"]: entry["last_seq"] for entry in welcome["rooms"]}
         self.live_from = dict(self.ceilings)
         await self.send_frame(welcome)
-        heap.connected()
 
     async def disconnect(self, code: int) -> None:
-        if not hasattr(self, "actor"):
+        if not getattr(self, "opened", False):
             return
         self.closing = True
         for task in list(self.tasks):

@@ -126,6 +126,8 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             "timeout": env.float("LINLI_DB_POOL_TIMEOUT", default=3.0),
         }
 
+#: Handshakes a worker works on at once; the rest wait their turn in order (server/admission.py).
+LINLI_CONNECT_CONCURRENCY = env.int("LINLI_CONNECT_CONCURRENCY", default=8)
 #: Threads each worker runs database work on (server/dbthreads.py); 0: 4 on PostgreSQL, 1 on SQLite.
 LINLI_DB_THREADS = env.int("LINLI_DB_THREADS", default=0)
 

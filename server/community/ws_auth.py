@@ -18,6 +18,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http.request import split_domain_port, validate_host
 
+from server import admission, transport
 from server.community.tokens import resolve_token
 from server.dbthreads import db
 
@@ -83,7 +84,9 @@ class LinliAuthMiddleware:
         token = bearer_token(scope)
         if token is None:
             return await self.cookie_stack(scope, receive, send)
-        found = await db(resolve_token)(token)
+        async with admission.turn():
+            gone = transport.closed(transport.find_transport(send))
+            found = None if gone else await db(resolve_token)(token)
         if found is None:
             scope["user"] = AnonymousUser()
         else:

@@ -1,11 +1,14 @@
 """Who gets a socket (PROTOCOL.md: authenticated at the handshake; BAD-INPUTS E1–E4)."""
 
+import asyncio
+
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth import SESSION_KEY
 from django.test import Client as HttpClient
 
+from server import admission
 from server.asgi import application
 from server.community.tokens import issue_token, revoke_token
 from tests.chat.conftest import connect
@@ -90,3 +93,12 @@ async def test_revoking_the_token_closes_its_open_socket(tcast):
     alice = await connect(tcast.resident, path=f"/ws/v1?token={token}")
     await database_sync_to_async(revoke_token)(token)
     assert (await alice.recv_until("__closed__", timeout=1))["code"] == 4001
+
+
+async def test_a_burst_of_handshakes_beyond_the_turn_limit_all_open(tcast, settings):
+    settings.LINLI_CONNECT_CONCURRENCY = 1
+    admission._gates.clear()
+    clients = await asyncio.gather(*(connect(tcast.resident) for _ in range(6)))
+    assert all(c.welcome["type"] == "welcome" for c in clients)
+    await asyncio.gather(*(c.close() for c in clients))
+    admission._gates.clear()

@@ -518,7 +518,9 @@ def server_for(peer: str, port: int, core: int, args, logdir: Path) -> Server:
             argv += ["--no-access-log", "--log-level", "warning"]
         else:
             # As `linli serve` runs it: verbosity 0, so no access-log line per connection.
-            argv = [py, "-m", "daphne", "-v", "0", "-b", "127.0.0.1", "-p", str(port)]
+            # (And its listen backlog: see server/management/commands/serve.py.)
+            endpoint = f"tcp:port={port}:interface=127.0.0.1:backlog=1024"
+            argv = [py, "-m", "daphne", "-v", "0", "-e", endpoint]
         argv.append("server.asgi:application")
         return Server("linli", argv, ROOT, env, port, core, logdir)
     if peer == "channels-naive":

@@ -30,7 +30,16 @@ def test_the_access_log_is_off_by_default():
 def test_the_access_log_goes_to_stdout_when_asked():
     args = daphne_args("0.0.0.0", 9000, access_log=True, proxy_headers=False)
     assert args[args.index("--access-log") + 1] == "-"
-    assert args[args.index("--port") + 1] == "9000"
+
+
+def test_the_worker_listens_with_a_deep_accept_queue():
+    args = daphne_args("0.0.0.0", 9000, access_log=False, proxy_headers=False)
+    assert args[args.index("-e") + 1] == "tcp:port=9000:interface=0.0.0.0:backlog=1024"
+
+
+def test_an_ipv6_address_is_escaped_in_the_listen_endpoint():
+    args = daphne_args("::1", 9000, access_log=False, proxy_headers=False)
+    assert args[args.index("-e") + 1] == "tcp:port=9000:interface=\\:\\:1:backlog=1024"
 
 
 @pytest.mark.parametrize(

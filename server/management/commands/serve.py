@@ -10,13 +10,25 @@ from django.core.management.base import BaseCommand
 APPLICATION = "server.asgi:application"
 
 
+#: Connections the kernel holds for the worker to accept (Twisted's default is 50). When
+#: thousands of clients reconnect at once, a full queue makes the kernel drop their handshakes
+#: half-done and reset them later; queued instead, they wait their turn (``server.admission``).
+LISTEN_BACKLOG = 1024
+
+
+def listen_endpoint(host: str, port: int, backlog: int = LISTEN_BACKLOG) -> str:
+    """Daphne's (Twisted's) endpoint string for a TCP listener with a deep accept queue."""
+    interface = host.replace(":", "\\:")  # an IPv6 address's colons are escaped
+    return f"tcp:port={port}:interface={interface}:backlog={backlog}"
+
+
 def daphne_args(host: str, port: int, *, access_log: bool, proxy_headers: bool) -> list[str]:
     """Daphne's command line for these options.
 
     Verbosity stays 0: daphne turns its access log on at verbosity 1, and without --access-log
     there must be none. With it, ``-`` (stdout) goes through ``RedactingServer``.
     """
-    args = ["--bind", host, "--port", str(port), "-v", "0"]
+    args = ["-e", listen_endpoint(host, port), "-v", "0"]
     if access_log:
         args += ["--access-log", "-"]
     if proxy_headers:

@@ -157,6 +157,20 @@ class ChatConsumer(AsyncWebsocketConsumer):
         else:
             await self.send(text_data=data)
 
+    async def send_frames(self, frames: list[dict[str, Any]]) -> None:
+        """Several frames in order, in one write where the transport allows it (a ``sync`` of
+        a hundred messages was a hundred trips through the serving layer's framing)."""
+        if self.raw is None:
+            for frame in frames:
+                await self.send_frame(frame)
+            return
+        wire = []
+        for frame in frames:
+            data = protocol.encode(frame, self.encoding)
+            wire.append(fanout.frame(data if self.binary else data.encode(), binary=self.binary))
+        if self.raw.write(b"".join(wire)) == outbox.QUEUED:
+            self._check_outbox()
+
     async def send_error(self, err: ActionError | protocol.ProtocolError, ref: str | None) -> None:
         with translation.override(self.actor.language):
             await self.send_frame(protocol.error_from(err, ref))
@@ -227,11 +241,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def on_sync(self, f) -> None:
         batches, more = await db(reading.replay)(self.actor, dict(f.rooms), dict(self.live_from))
-        for batch in batches:
-            for frame in batch:
-                await self.send_frame(frame)
         done: dict[str, Any] = {"type": "synced", "more": {str(k): v for k, v in more.items()}}
-        await self.send_frame(_with_ref(done, f.ref))
+        await self.send_frames(
+            [*(frame for batch in batches for frame in batch), _with_ref(done, f.ref)]
+        )
 
     async def on_history(self, f) -> None:
         page = await db(reading.history)(self.actor, f.room, f.before, f.limit)
@@ -451,8 +464,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 frames = []
         if room_id in self.ceilings:
             try:
-                for frame in frames:
-                    await self.send_frame(frame)
+                await self.send_frames(frames)
             except Exception:
                 log.debug("socket closed while filling a gap", exc_info=True)
                 return  # closing: nothing more to write

@@ -18,10 +18,14 @@ from django.utils import timezone
 
 from chat.models import Knock, Membership, Message, Room
 from server.clock import iso
+from server.community.models import Person
 from server.rows import Columns, as_datetime, saved
 
 ROOM = Columns(Room)
 MEMBERSHIP = Columns(Membership)
+MESSAGE = Columns(Message)
+#: The author fields a message frame shows (``chat.events.author``).
+AUTHOR_FIELDS = ("display_name", "role", "party_member", "show_building", "building")
 
 _ACCESS_SQL = (
     f"SELECT {ROOM.select('r')}, c.street_id, s.district_id, {MEMBERSHIP.select('m')}"
@@ -178,6 +182,33 @@ def advance_read(membership_id: int, seq: int) -> bool:
             [seq, membership_id, seq],
         )
         return cursor.rowcount > 0
+
+
+_PAGE_SQL = (
+    f"SELECT {MESSAGE.select('m')}, {', '.join(f'p.{c}' for c in AUTHOR_FIELDS)}"
+    " FROM chat_message m LEFT JOIN community_person p ON p.id = m.author_id"
+    " WHERE m.room_id = %s AND m.seq > %s AND m.seq <= %s ORDER BY m.seq"
+)
+
+
+def message_page(room_id: int, low: int, high: int) -> list[tuple[Message, Person | None]]:
+    """Messages with low < seq ≤ high, ascending, each with its author's public fields (one
+    range query on the (room, seq) index: every ``sync``, gap fill and history page)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_PAGE_SQL, [room_id, low, high])
+        rows = cursor.fetchall()
+    n = len(MESSAGE)
+    page = []
+    for row in rows:
+        msg = MESSAGE.load(row[:n])
+        person = None
+        if msg.author_id is not None:
+            fields = dict(zip(AUTHOR_FIELDS, row[n:], strict=True))
+            fields["party_member"] = bool(fields["party_member"])
+            fields["show_building"] = bool(fields["show_building"])
+            person = Person(pk=msg.author_id, **fields)
+        page.append((msg, person))
+    return page
 
 
 # --- Connect: the welcome ------------------------------------------------------------------------

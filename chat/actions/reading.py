@@ -7,7 +7,7 @@ from typing import Any
 from chat import events, protocol, storage
 from chat.actions.access import access_room, observed_rooms
 from chat.actions.knocks import pending_knocks
-from chat.models import DirectPair, Message, RoomKind
+from chat.models import DirectPair, RoomKind
 from server import policy
 from server.community.models import Person
 from server.policy import Actor
@@ -15,12 +15,10 @@ from server.policy import Actor
 
 def _page(room_id: int, low: int, high: int) -> list[dict[str, Any]]:
     """Messages with low < seq ≤ high, ascending: one range query on the (room, seq) index."""
-    rows = (
-        Message.objects.filter(room_id=room_id, seq__gt=low, seq__lte=high)
-        .select_related("author")
-        .order_by("seq")
-    )
-    return [events.message(m) for m in rows]
+    return [
+        events.message(msg, events.author(person) if person is not None else None)
+        for msg, person in storage.message_page(room_id, low, high)
+    ]
 
 
 def history(actor: Actor, room_id: int, before: int | None, limit: int) -> list[dict[str, Any]]:

@@ -36,7 +36,7 @@ from django.utils.translation import gettext_lazy as _
 from chat import broadcast, events, fanout, outbox, protocol
 from chat.actions import knocks, messages, moderation, reading, rooms
 from chat.actions.access import actor_of, readable_room_ids
-from chat.ratelimit import FloodGuard, TokenBucket
+from chat.ratelimit import FloodGuard, TokenBucket, too_many_sockets
 from presence import online as presence
 from presence.actions import TypingThrottle, relay_typing
 from server import admission, heap, transport
@@ -126,7 +126,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def _open(self, subprotocol: str | None) -> None:
         await self.accept(subprotocol)
         self.opened = True
-        await self.hub.join_person(self.actor.person_id, self)
+        if too_many_sockets(await self.hub.join_person(self.actor.person_id, self)):
+            await self.close(code=protocol.CLOSE_TOO_MANY_SOCKETS)
+            return
         # Join the rooms before reading last_seq, so no message falls between the two.
         self.joined: set[int] = set(await db(readable_room_ids)(self.actor))
         for room_id in self.joined:

@@ -89,9 +89,11 @@ class Hub:
         """Stop handing the room's events to ``receiver``; unsubscribe the process if last."""
         await self._discard(self.rooms, room_id, room_group(room_id), receiver)
 
-    async def join_person(self, person_id: int, receiver: Receiver) -> None:
-        """Hand ``receiver`` (one of the person's sockets) the events for that person."""
+    async def join_person(self, person_id: int, receiver: Receiver) -> int:
+        """Hand ``receiver`` (one of the person's sockets) the events for that person; returns
+        how many of the person's sockets this process now holds."""
         await self._add(self.people, person_id, user_group(person_id), receiver)
+        return len(self.people.get(person_id, ()))
 
     async def leave_person(self, person_id: int, receiver: Receiver) -> None:
         await self._discard(self.people, person_id, user_group(person_id), receiver)

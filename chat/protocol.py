@@ -47,6 +47,7 @@ __all__ = [
     "CLOSE_SLOW_CONSUMER",
     "CLOSE_TOKEN_REVOKED",
     "CLOSE_TOO_LARGE",
+    "CLOSE_TOO_MANY_SOCKETS",
     "FRAME_NAMES",
     "FRAME_TYPES",
     "HISTORY_LIMIT_DEFAULT",
@@ -188,6 +189,8 @@ CLOSE_TOO_LARGE = 4009
 CLOSE_SLOW_CONSUMER = 4010
 #: The server is restarting; reconnect with jitter and sync.
 CLOSE_SERVER_RESTART = 4012
+#: The person already has as many sockets open on this server as one person may.
+CLOSE_TOO_MANY_SOCKETS = 4029
 
 #: Close reasons, short ASCII (a close reason must fit 123 bytes of UTF-8).
 CLOSE_REASONS: dict[int, str] = {
@@ -197,6 +200,7 @@ CLOSE_REASONS: dict[int, str] = {
     CLOSE_TOO_LARGE: "too_large",
     CLOSE_SLOW_CONSUMER: "slow_consumer",
     CLOSE_SERVER_RESTART: "server_restart",
+    CLOSE_TOO_MANY_SOCKETS: "too_many_sockets",
 }
 
 

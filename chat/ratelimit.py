@@ -1,9 +1,19 @@
-"""Per-connection token buckets for what a client sends (PROTOCOL.md: ``rate_limited``)."""
+"""Limits on what one client may take: token buckets for what it sends (PROTOCOL.md:
+``rate_limited``) and how many sockets one person may hold open (BAD-INPUTS F3)."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+
+from django.conf import settings
+
+
+def too_many_sockets(open_sockets: int) -> bool:
+    """Whether a person with this many sockets open on this worker (the new one included) is
+    over ``LINLI_SOCKETS_PER_PERSON``: a leaked token or a runaway client must not hold
+    thousands of sockets, each with its share of the worker's memory and fan-out."""
+    return open_sockets > settings.LINLI_SOCKETS_PER_PERSON
 
 
 class TokenBucket:

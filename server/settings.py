@@ -230,6 +230,9 @@ LINLI_FLOOD_STRIKES = env.int("LINLI_FLOOD_STRIKES", default=50)
 #: Bytes waiting unsent to one socket before it is closed as a slow consumer (code 4010): a
 #: client that stopped reading must not grow the server's memory; it reconnects and syncs.
 LINLI_OUTBOX_LIMIT = env.int("LINLI_OUTBOX_LIMIT", default=1024 * 1024)
+#: Sockets one person may hold open on one worker (phones, tablets, browser tabs); one more is
+#: closed at once with code 4029 (BAD-INPUTS F3; nginx's limit_conn caps each address).
+LINLI_SOCKETS_PER_PERSON = env.int("LINLI_SOCKETS_PER_PERSON", default=16)
 # Peers (addresses or CIDR networks, e.g. the nginx host) whose X-Forwarded-For the login rate
 # limiter believes. Empty: the TCP peer (REMOTE_ADDR) is the client.
 LINLI_TRUSTED_PROXIES = env.list("LINLI_TRUSTED_PROXIES", default=[])

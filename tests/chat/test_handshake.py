@@ -102,3 +102,37 @@ async def test_a_burst_of_handshakes_beyond_the_turn_limit_all_open(tcast, setti
     assert all(c.welcome["type"] == "welcome" for c in clients)
     await asyncio.gather(*(c.close() for c in clients))
     admission._gates.clear()
+
+
+async def open_one_more(person) -> dict:
+    """Open a socket as ``person`` and return the first thing the server sends on it."""
+    token = await database_sync_to_async(issue_token)(person)
+    communicator = WebsocketCommunicator(application, f"/ws/v1?token={token}")
+    connected, _ = await communicator.connect()
+    assert connected
+    first = await communicator.receive_output()
+    await communicator.wait()
+    return first
+
+
+async def test_one_socket_more_than_a_person_may_hold_is_closed_with_4029(tcast, settings):
+    settings.LINLI_SOCKETS_PER_PERSON = 2
+    held = [await connect(tcast.resident), await connect(tcast.resident)]
+    assert await open_one_more(tcast.resident) == {"type": "websocket.close", "code": 4029}
+    for client in held:
+        await client.close()
+
+
+async def test_another_person_is_not_held_to_someone_elses_sockets(tcast, settings):
+    settings.LINLI_SOCKETS_PER_PERSON = 1
+    mine, theirs = await connect(tcast.resident), await connect(tcast.neighbour)
+    assert theirs.welcome["user"]["id"] == tcast.neighbour.pk
+    await mine.close(), await theirs.close()
+
+
+async def test_a_closed_socket_frees_its_place(tcast, settings):
+    settings.LINLI_SOCKETS_PER_PERSON = 1
+    await (await connect(tcast.resident)).close()
+    again = await connect(tcast.resident)
+    assert again.welcome["type"] == "welcome"
+    await again.close()

@@ -19,6 +19,8 @@ def too_many_sockets(open_sockets: int) -> bool:
 class TokenBucket:
     """``rate`` tokens a second, up to ``burst``; the clock is injectable for tests."""
 
+    __slots__ = ("burst", "clock", "rate", "stamp", "tokens")  # one per socket: no instance dict
+
     def __init__(self, rate: float, burst: float, clock: Callable[[], float] = time.monotonic):
         self.rate, self.burst, self.clock = rate, burst, clock
         self.tokens = burst
@@ -37,6 +39,8 @@ class TokenBucket:
 
 class FloodGuard:
     """Counts refusals in a row: sustained abuse past ``strikes`` closes the socket."""
+
+    __slots__ = ("count", "strikes")
 
     def __init__(self, strikes: int):
         self.strikes = strikes

@@ -23,6 +23,8 @@ TYPING_TTL_S = 6.0
 class TypingThrottle:
     """Remembers when each room last relayed this connection's typing."""
 
+    __slots__ = ("clock", "last")  # one per socket: no instance dict
+
     def __init__(self, clock=time.monotonic):
         self.clock = clock
         self.last: dict[int, float] = {}

@@ -134,6 +134,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         for room_id in self.joined:
             await self.hub.join(room_id, self)
         welcome = await db(reading.welcome)(self.actor, self.scope["user"])
+        # The socket lives for hours: it keeps what it acts with (``actor``), not the person's
+        # whole row (hashed ID, password hash, …), which was a few KiB of every connection.
+        self.scope["user"] = None
         await presence.connected(self.connection_id, self.actor, welcome)  # fills "online"
         self.ceilings = {entry["id"]: entry["last_seq"] for entry in welcome["rooms"]}
         self.live_from = dict(self.ceilings)

@@ -128,7 +128,7 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 
 #: Handshakes a worker works on at once; the rest wait their turn in order (server/admission.py).
 LINLI_CONNECT_CONCURRENCY = env.int("LINLI_CONNECT_CONCURRENCY", default=8)
-#: Threads each worker runs database work on (server/dbthreads.py); 0: 2 on PostgreSQL, 1 on SQLite.
+#: Threads each worker runs database work on (server/dbthreads.py); 0: 4 on PostgreSQL, 1 on SQLite.
 LINLI_DB_THREADS = env.int("LINLI_DB_THREADS", default=0)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

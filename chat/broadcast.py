@@ -54,13 +54,16 @@ def event_message(
     seq: int | None = None,
     private: tuple[str, ...] = (),
     person: int | None = None,
+    soft: bool = False,
 ) -> dict[str, Any]:
     """A layer message carrying one frame pre-encoded in both encodings (msgpack-safe).
 
     ``seq`` is set only for a new message in a room: the consumer uses it to drop what it already
     sent and to fill a gap from the database. Other room events (tombstones, edits, pins) carry
     none. ``private`` names fields observers must not see (see ``observer_view``). ``person``
-    addresses an event to one person's sockets instead of a room's.
+    addresses an event to one person's sockets instead of a room's. ``soft`` marks soft state
+    (presence, typing), which a newer snapshot supersedes: a socket drops what it heard
+    before its welcome's online counts were read.
     """
     text, binary = protocol.encode_both(frame)
     message = {"type": EVENT, "json": text, "msgpack": binary, "room": room_id, "seq": seq}
@@ -68,6 +71,8 @@ def event_message(
         message["private"] = list(private)
     if person is not None:
         message["person"] = person
+    if soft:
+        message["soft"] = True
     return message
 
 
@@ -147,7 +152,7 @@ def publish_user_event(person_id: int, frame: dict[str, Any]) -> None:
 
 def publish_room_event_now(room_id: int, frame: dict[str, Any]) -> None:
     """Publish soft state (typing) at once: nothing is stored, so there is nothing to wait for."""
-    _send_now(room_group(room_id), event_message(frame, room_id))
+    _send_now(room_group(room_id), event_message(frame, room_id, soft=True))
 
 
 async def apublish_room_event_now(
@@ -155,7 +160,8 @@ async def apublish_room_event_now(
 ) -> None:
     """The same, from async code (typing; presence, whose ``users`` is ``private``)."""
     try:
-        await layer().group_send(room_group(room_id), event_message(frame, room_id, None, private))
+        message = event_message(frame, room_id, private=private, soft=True)
+        await layer().group_send(room_group(room_id), message)
     except Exception:
         log.warning("channel layer publish to room %s failed", room_id, exc_info=True)
 

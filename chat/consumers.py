@@ -27,6 +27,7 @@ from collections.abc import Awaitable
 from typing import Any
 
 from channels.consumer import get_handler_name
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.db import DatabaseError
@@ -40,6 +41,7 @@ from chat.ratelimit import FloodGuard, TokenBucket, too_many_sockets
 from presence import online as presence
 from presence.actions import TypingThrottle, relay_typing
 from server import admission, heap, transport
+from server.community.ws_auth import Visitor, identify
 from server.dbthreads import db
 from server.errors import ActionError, ErrorCode
 from server.policy import Actor
@@ -68,37 +70,49 @@ async def act(action, *args: Any) -> Any:
 
 
 class ChatConsumer(AsyncWebsocketConsumer):
-    #: No layer channel per socket (an unknown alias makes Channels skip it): the hub delivers.
-    #: Each would cost a Redis subscription, a queue and a waiting task per connection.
-    channel_layer_alias = None
+    #: No groups of Channels' own: the hub delivers (and no list per instance for them).
+    groups = ()
+
+    async def __call__(self, scope, receive, send) -> None:
+        """The socket's life: each message from the serving layer, handled in turn, until close.
+
+        Channels' ``AsyncConsumer.__call__`` waits through ``await_many_dispatch``: a task per
+        receive callable and an ``asyncio.wait``, with their futures and contexts, held by
+        every socket for as long as it is open. A socket here has one source (the hub calls
+        ``deliver`` and ``personal`` directly; there is no layer channel per socket, which
+        would cost a Redis subscription, a queue and a waiting task each), so it awaits
+        ``receive`` itself, in the same order Channels would.
+        """
+        self.scope = scope
+        self.channel_layer = None
+        self.base_send = send
+        try:
+            while True:
+                await self.dispatch(await receive())
+        except StopConsumer:
+            pass
 
     async def dispatch(self, message: dict[str, Any]) -> None:
-        """Route an ASGI or layer message to its handler, without Channels' per-message hop.
+        """Route an ASGI message to its handler, without Channels' per-message hop.
 
         Channels 4.3 runs ``close_old_connections`` on the one shared database thread before
-        every handler: each frame and each live event would queue behind any database work on
-        the worker (and stall for the pool timeout during a database outage). Every ORM call
-        here goes through ``server.dbthreads.db``, which closes old connections itself.
-        An unknown layer type (a newer worker during a rolling deploy) is logged, not fatal.
+        every handler: each frame would queue behind any database work on the worker (and
+        stall for the pool timeout during a database outage). Every ORM call here goes through
+        ``server.dbthreads.db``, which closes old connections itself. An unknown type is
+        logged, not fatal.
         """
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
-            log.warning("no handler for layer message type %r", message.get("type"))
+            log.warning("no handler for message type %r", message.get("type"))
             return
         await handler(message)
 
     # --- Connection lifecycle ----------------------------------------------------------------
 
     async def connect(self) -> None:
-        user = self.scope.get("user")
-        if user is None or not getattr(user, "is_approved", False):
-            await self.close()  # before accept: the handshake is refused, the socket never opens
-            return
         offered = self.scope.get("subprotocols") or []
         subprotocol, self.encoding = protocol.choose_subprotocol(offered)
         self.binary = self.encoding is protocol.Encoding.MSGPACK
-        self.actor = Actor.of(user)
-        self.token_id = (self.scope.get("auth") or {}).get("token_id")
         self.ceilings: dict[int, int] = {}
         self.live_from: dict[int, int] = {}
         self.bucket = TokenBucket(settings.LINLI_SEND_RATE, settings.LINLI_SEND_BURST)
@@ -106,41 +120,74 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.typing = TypingThrottle()
         self.connection_id = uuid.uuid4().hex  # presence's name for this socket
         self.personal_queue: deque[dict[str, Any]] | None = None
-        self.transport = transport.find_transport(self.scope.get("linli.server_send"))
+        self.transport = transport.find_transport(self.base_send)
         self.outbox_limit = settings.LINLI_OUTBOX_LIMIT
         self.closing = False
-        self.raw = outbox.RawWriter.for_send(self.scope.get("linli.server_send"))
+        self.raw = outbox.RawWriter.for_send(self.base_send)
         self.filling: dict[int, list[dict[str, Any]]] = {}
         self.overtaken: dict[int, tuple[set[int], asyncio.Event]] = {}
-        self.joined = set()
+        self.joined: set[int] = set()
         self.tasks: set[asyncio.Task] = set()
         self.hub = fanout.hub()
         self.opened = False
+        self.early: list[tuple[bool, dict[str, Any]]] | None = []
+        self.counted_from = 0
         heap.start()
         async with admission.turn():
             if transport.closed(self.transport):
                 return  # the client gave up while waiting its turn: nothing to open
-            await self._open(subprotocol)
+            visitor = await identify(self.scope)
+            if visitor is None:
+                await self.close()  # before accept: refused, the socket never opens
+                return
+            await self._open(subprotocol, visitor)
         heap.connected()
 
-    async def _open(self, subprotocol: str | None) -> None:
+    async def _open(self, subprotocol: str | None, visitor: Visitor) -> None:
+        # The socket lives for hours: it keeps what it acts with (``actor``), not the person's
+        # whole row (hashed ID, password hash, …), which was a few KiB of every connection.
+        self.actor = Actor.of(visitor.person)
+        self.token_id = visitor.token_id
         await self.accept(subprotocol)
         self.opened = True
         if too_many_sockets(await self.hub.join_person(self.actor.person_id, self)):
             await self.close(code=protocol.CLOSE_TOO_MANY_SOCKETS)
             return
         # Join the rooms before reading last_seq, so no message falls between the two.
-        self.joined: set[int] = set(await db(readable_room_ids)(self.actor))
+        self.joined = set(await db(readable_room_ids)(self.actor))
         for room_id in self.joined:
             await self.hub.join(room_id, self)
-        welcome = await db(reading.welcome)(self.actor, self.scope["user"])
-        # The socket lives for hours: it keeps what it acts with (``actor``), not the person's
-        # whole row (hashed ID, password hash, …), which was a few KiB of every connection.
-        self.scope["user"] = None
+        welcome = await db(reading.welcome)(self.actor, visitor.person)
+        self.counted_from = len(self.early or ())
         await presence.connected(self.connection_id, self.actor, welcome)  # fills "online"
         self.ceilings = {entry["id"]: entry["last_seq"] for entry in welcome["rooms"]}
         self.live_from = dict(self.ceilings)
         await self.send_frame(welcome)
+        await self._hand_over_early()
+
+    async def _hand_over_early(self) -> None:
+        """The events that reached the socket before its welcome, now, in the order they came.
+
+        ``welcome`` is the first frame on every socket (PROTOCOL.md), but the socket hears its
+        rooms from before the welcome is read, so that nothing falls between the two. Messages
+        the welcome already counts are dropped by seq as usual; soft state (presence, typing)
+        from before the welcome's online counts were read is dropped too, since those counts
+        are newer. Events that arrive while this runs queue behind the rest.
+        """
+        early, index = self.early or [], 0
+        while index < len(early):
+            personal, event = early[index]
+            soft = index < self.counted_from and event.get("soft")
+            index += 1
+            if soft or self.closing:
+                continue
+            if personal:
+                await self._personal(event)
+            else:
+                pending = self._deliver(event)
+                if pending is not None:
+                    await pending
+        self.early = None
 
     async def disconnect(self, code: int) -> None:
         if not getattr(self, "opened", False):
@@ -344,6 +391,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
         """
         if self.closing:
             return None
+        if self.early is not None:
+            self.early.append((False, event))  # before the welcome: see ``_hand_over_early``
+            return None
+        return self._deliver(event)
+
+    def _deliver(self, event: dict[str, Any]) -> Awaitable[None] | None:
         room_id, seq = event["room"], event.get("seq")
         waiting = self.filling.get(room_id)
         if waiting is not None:
@@ -376,6 +429,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
         """
         if self.closing:
             return
+        if self.early is not None:
+            self.early.append((True, event))
+            return
+        await self._personal(event)
+
+    async def _personal(self, event: dict[str, Any]) -> None:
         if self.personal_queue is None and event.get("type") != broadcast.CONTROL:
             await self._write_event(event)
             return

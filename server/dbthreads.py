@@ -20,17 +20,24 @@ from typing import Any
 
 from channels.db import DatabaseSyncToAsync, database_sync_to_async
 from django.conf import settings
-from django.db import connection
 
 _executor: ThreadPoolExecutor | None = None
 
 
 def thread_count() -> int:
-    """``LINLI_DB_THREADS``, or by default 4 on PostgreSQL and 1 on SQLite."""
+    """``LINLI_DB_THREADS``, or by default 4 on PostgreSQL and 1 on SQLite.
+
+    Read from the settings, never from ``django.db.connection``: on the event loop, touching
+    ``connection`` makes Django build a connection wrapper for the calling task's context, and
+    every socket calls this from its own task — measured, ~6 KiB held by each open socket.
+    """
     configured = settings.LINLI_DB_THREADS
     if configured:
         return configured
-    return 4 if connection.vendor == "postgresql" else 1
+    return 4 if settings.DATABASES["default"]["ENGINE"] == POSTGRESQL else 1
+
+
+POSTGRESQL = "django.db.backends.postgresql"
 
 
 def _pool(size: int) -> ThreadPoolExecutor:

@@ -2,25 +2,58 @@
 
 Browsers authenticate with the Django session cookie, and then the ``Origin`` must be one of
 ``ALLOWED_HOSTS`` (a cookie rides along on cross-site requests; a bearer token does not). Other
-clients send ``Authorization: Bearer <token>`` or ``?token=<token>`` and may send no Origin. Anyone
-else is left anonymous and the consumer refuses the handshake.
+clients send ``Authorization: Bearer <token>`` or ``?token=<token>`` and may send no Origin.
+Anyone else is nobody, and the consumer refuses the handshake.
+
+``identify`` answers once, at the handshake, and leaves the scope as it found it: nothing here
+keeps the person's row alive for the hours a socket stays open (the consumer keeps an
+``Actor``), where Channels' auth middleware copies the scope with the user at every layer.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from importlib import import_module
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from channels.auth import AuthMiddleware
-from channels.middleware import BaseMiddleware
-from channels.sessions import CookieMiddleware, SessionMiddleware
 from django.conf import settings
-from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth import (
+    BACKEND_SESSION_KEY,
+    HASH_SESSION_KEY,
+    SESSION_KEY,
+    get_user_model,
+    load_backend,
+)
+from django.core.exceptions import ValidationError
+from django.http.cookie import parse_cookie
 from django.http.request import split_domain_port, validate_host
+from django.utils.crypto import constant_time_compare
 
-from server import admission, transport
+from server.community.models import Person
 from server.community.tokens import resolve_token
 from server.dbthreads import db
+
+
+@dataclass(frozen=True, slots=True)
+class Visitor:
+    """An approved person at the other end of a handshake, and how they proved it."""
+
+    person: Person
+    #: The bearer token's id (its sockets close when it is revoked); None for a browser session.
+    token_id: int | None = None
+
+
+async def identify(scope: dict[str, Any]) -> Visitor | None:
+    """The approved person behind a WebSocket handshake's credentials, or None."""
+    token = bearer_token(scope)
+    if token is not None:  # a token decides alone: a bad one never falls back to the cookie
+        found = await db(resolve_token)(token)
+        return None if found is None else Visitor(*found)
+    if not origin_allowed(scope):
+        return None
+    person = await db(session_person)(session_key(scope))
+    return None if person is None else Visitor(person)
 
 
 def _header(scope: dict[str, Any], name: bytes) -> str | None:
@@ -56,40 +89,33 @@ def origin_allowed(scope: dict[str, Any]) -> bool:
     return bool(domain) and validate_host(domain, allowed)
 
 
-class _ApprovedOriginCheck(BaseMiddleware):
-    """After session auth: keep the user only if approved and the Origin is ours."""
-
-    async def __call__(self, scope, receive, send):
-        user = scope.get("user")
-        if not (origin_allowed(scope) and getattr(user, "is_approved", False)):
-            scope["user"] = AnonymousUser()
-        else:
-            scope["auth"] = {"method": "session", "token_id": None}
-        return await super().__call__(scope, receive, send)
+def session_key(scope: dict[str, Any]) -> str | None:
+    """The session cookie's value, if the handshake carries one."""
+    return parse_cookie(_header(scope, b"cookie") or "").get(settings.SESSION_COOKIE_NAME)
 
 
-class LinliAuthMiddleware:
-    """Token auth first, then cookie auth with the Origin check."""
+def session_person(key: str | None) -> Person | None:
+    """The approved person logged in under this session key; None if nobody is.
 
-    def __init__(self, inner):
-        self.inner = inner
-        self.cookie_stack = CookieMiddleware(
-            SessionMiddleware(AuthMiddleware(_ApprovedOriginCheck(inner)))
-        )
-
-    async def __call__(self, scope, receive, send):
-        # The server's own send, before any middleware wraps it: the consumer's slow-client
-        # guard reads the transport's buffer through it (chat.outbox).
-        scope = {**scope, "linli.server_send": send}
-        token = bearer_token(scope)
-        if token is None:
-            return await self.cookie_stack(scope, receive, send)
-        async with admission.turn():
-            gone = transport.closed(transport.find_transport(send))
-            found = None if gone else await db(resolve_token)(token)
-        if found is None:
-            scope["user"] = AnonymousUser()
-        else:
-            scope["user"], token_id = found
-            scope["auth"] = {"method": "token", "token_id": token_id}
-        return await self.inner(scope, receive, send)
+    The same checks as Django's ``auth.get_user``, read-only: a handshake cannot set a cookie,
+    so it never rotates or flushes the session (a session whose password hash no longer matches
+    is refused here and flushed by the next page the browser loads).
+    """
+    if not key:
+        return None
+    session = import_module(settings.SESSION_ENGINE).SessionStore(key)
+    try:
+        user_id = get_user_model()._meta.pk.to_python(session[SESSION_KEY])
+        backend_path = session[BACKEND_SESSION_KEY]
+    except (KeyError, ValidationError):
+        return None
+    if backend_path not in settings.AUTHENTICATION_BACKENDS:
+        return None
+    user = load_backend(backend_path).get_user(user_id)
+    if user is None or not getattr(user, "is_approved", False):
+        return None
+    given = session.get(HASH_SESSION_KEY)
+    valid = [user.get_session_auth_hash(), *user.get_session_auth_fallback_hash()]
+    if not given or not any(constant_time_compare(given, h) for h in valid):
+        return None
+    return user

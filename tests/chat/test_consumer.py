@@ -4,6 +4,7 @@ import pytest
 from channels.db import database_sync_to_async
 
 from chat.actions import rooms
+from chat.models import Room
 from tests.chat.conftest import actor, connect, room_id
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -338,3 +339,58 @@ async def test_muted_member_is_told_until_when(tcast):
     answer = await alice.request({"type": "send", "room": room, "body": "x", "client_id": "mu"})
     assert answer["code"] == "muted" and answer["until"].endswith("Z")
     await cadre.close(), await alice.close()
+
+
+@pytest.fixture
+def while_welcome_is_read(monkeypatch):
+    """Run ``work`` on the database thread just after a connecting socket's welcome is read,
+    before it is sent: the room goes on while the socket connects."""
+    from chat.actions import reading
+
+    def install(work):
+        real = reading.welcome
+
+        def welcome(actor_, person):
+            answer = real(actor_, person)
+            work(answer)
+            return answer
+
+        monkeypatch.setattr(reading, "welcome", welcome)
+
+    return install
+
+
+async def test_a_message_stored_while_the_welcome_is_read_follows_the_welcome(
+    tcast, while_welcome_is_read
+):
+    from chat.actions import messages
+    from server.policy import Actor
+
+    bob = Actor.of(tcast.neighbour)
+    garden = await in_thread(lambda: Room.objects.get(neighbourhood=tcast.garden).pk)
+    while_welcome_is_read(lambda _: messages.do_send(bob, garden, "刚刚好", "during-welcome"))
+    alice = await connect(tcast.resident)  # asserts that the first frame is the welcome
+    got = await alice.recv_until("message")
+    last_seq = next(r["last_seq"] for r in alice.welcome["rooms"] if r["id"] == garden)
+    assert (got["body"], got["seq"]) == ("刚刚好", last_seq + 1)
+    await alice.close()
+
+
+async def test_typing_heard_before_the_welcome_is_not_passed_on_after_it(
+    tcast, while_welcome_is_read
+):
+    from asgiref.sync import async_to_sync
+
+    from chat import broadcast, fanout
+
+    garden = await in_thread(lambda: Room.objects.get(neighbourhood=tcast.garden).pk)
+    typing = {"type": "typing", "room": garden, "user": tcast.neighbour.pk, "ttl": 5}
+    event = broadcast.event_message(typing, garden, soft=True)
+
+    async def hear():  # straight to this process's hub: heard now, whichever layer is in use
+        await fanout.hub().dispatch(event)
+
+    while_welcome_is_read(lambda _: async_to_sync(hear)())
+    alice = await connect(tcast.resident)  # asserts that the first frame is the welcome
+    assert await alice.nothing()
+    await alice.close()

@@ -59,6 +59,38 @@ async def test_session_cookie_with_our_origin_is_accepted(tcast):
     assert (await handshake(headers=headers))[0]
 
 
+async def test_a_session_whose_password_changed_since_login_is_refused(tcast):
+    cookie = await database_sync_to_async(session_cookie)(tcast.resident)
+
+    def change_password():
+        tcast.resident.set_password("a-new-password-1")
+        tcast.resident.save()
+
+    await database_sync_to_async(change_password)()
+    headers = [(b"cookie", cookie), (b"origin", b"http://localhost:8000")]
+    assert (await handshake(headers=headers))[0] is False
+
+
+async def test_a_bad_token_does_not_fall_back_to_the_session_cookie(tcast):
+    cookie = await database_sync_to_async(session_cookie)(tcast.resident)
+    headers = [(b"cookie", cookie), (b"origin", b"http://localhost:8000")]
+    assert (await handshake("/ws/v1?token=not-a-token", headers=headers))[0] is False
+
+
+async def test_a_websocket_on_any_other_path_is_refused(tcast):
+    token = await database_sync_to_async(issue_token)(tcast.resident)
+    assert (await handshake(f"/ws/v2?token={token}"))[0] is False
+
+
+async def test_the_chat_path_is_found_below_the_servers_root_path(tcast):
+    token = await database_sync_to_async(issue_token)(tcast.resident)
+    communicator = WebsocketCommunicator(application, f"/linli/ws/v1?token={token}")
+    communicator.scope["root_path"] = "/linli"
+    connected, _ = await communicator.connect(timeout=5)
+    assert connected
+    await communicator.disconnect()
+
+
 @pytest.mark.parametrize("origin", [b"https://evil.example", b"null", None])
 async def test_session_cookie_with_a_foreign_null_or_missing_origin_is_refused(tcast, origin):
     cookie = await database_sync_to_async(session_cookie)(tcast.resident)

@@ -521,6 +521,7 @@ def server_for(peer: str, port: int, core: int, args, logdir: Path) -> Server:
             # (And its listen backlog: see server/management/commands/serve.py.)
             endpoint = f"tcp:port={port}:interface=127.0.0.1:backlog=1024"
             argv = [py, "-m", "daphne", "-v", "0", "-e", endpoint]
+            argv += ["--websocket_connect_timeout", "30"]
         argv.append("server.asgi:application")
         return Server("linli", argv, ROOT, env, port, core, logdir)
     if peer == "channels-naive":

@@ -37,6 +37,11 @@ def test_the_worker_listens_with_a_deep_accept_queue():
     assert args[args.index("-e") + 1] == "tcp:port=9000:interface=0.0.0.0:backlog=1024"
 
 
+def test_a_handshake_may_wait_its_turn_for_half_a_minute():
+    args = daphne_args("127.0.0.1", 9000, access_log=False, proxy_headers=False)
+    assert args[args.index("--websocket_connect_timeout") + 1] == "30"
+
+
 def test_an_ipv6_address_is_escaped_in_the_listen_endpoint():
     args = daphne_args("::1", 9000, access_log=False, proxy_headers=False)
     assert args[args.index("-e") + 1] == "tcp:port=9000:interface=\\:\\:1:backlog=1024"

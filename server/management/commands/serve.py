@@ -16,6 +16,12 @@ APPLICATION = "server.asgi:application"
 LISTEN_BACKLOG = 1024
 
 
+#: Seconds a handshake may wait for its turn before daphne drops it (daphne's default is 5, and
+#: it resets the connection). In a storm of reconnects a handshake waits behind those that came
+#: first (``server.admission``): resetting it after 5 s only makes the client start over later.
+HANDSHAKE_TIMEOUT_S = 30
+
+
 def listen_endpoint(host: str, port: int, backlog: int = LISTEN_BACKLOG) -> str:
     """Daphne's (Twisted's) endpoint string for a TCP listener with a deep accept queue."""
     interface = host.replace(":", "\\:")  # an IPv6 address's colons are escaped
@@ -29,6 +35,7 @@ def daphne_args(host: str, port: int, *, access_log: bool, proxy_headers: bool) 
     there must be none. With it, ``-`` (stdout) goes through ``RedactingServer``.
     """
     args = ["-e", listen_endpoint(host, port), "-v", "0"]
+    args += ["--websocket_connect_timeout", str(HANDSHAKE_TIMEOUT_S)]
     if access_log:
         args += ["--access-log", "-"]
     if proxy_headers:

@@ -55,6 +55,7 @@ def event_message(
     private: tuple[str, ...] = (),
     person: int | None = None,
     soft: bool = False,
+    revision: int | None = None,
 ) -> dict[str, Any]:
     """A layer message carrying one frame pre-encoded in both encodings (msgpack-safe).
 
@@ -63,7 +64,8 @@ def event_message(
     none. ``private`` names fields observers must not see (see ``observer_view``). ``person``
     addresses an event to one person's sockets instead of a room's. ``soft`` marks soft state
     (presence, typing), which a newer snapshot supersedes: a socket drops what it heard
-    before its welcome's online counts were read.
+    before its welcome's online counts were read. ``revision`` goes with a new message: the
+    room's revision (``Room.revision``) when it was stored, or earlier (see ``chat.recent``).
     """
     text, binary = protocol.encode_both(frame)
     message = {"type": EVENT, "json": text, "msgpack": binary, "room": room_id, "seq": seq}
@@ -73,6 +75,8 @@ def event_message(
         message["person"] = person
     if soft:
         message["soft"] = True
+    if revision is not None:
+        message["revision"] = revision
     return message
 
 
@@ -138,9 +142,11 @@ def _send_now(group: str, message: dict[str, Any]) -> None:
         log.warning("channel layer publish to %s failed", group, exc_info=True)
 
 
-def publish_room_event(room_id: int, frame: dict[str, Any], seq: int | None = None) -> None:
+def publish_room_event(
+    room_id: int, frame: dict[str, Any], seq: int | None = None, revision: int | None = None
+) -> None:
     """Publish ``frame`` to a room's sockets once the current transaction commits."""
-    message = event_message(frame, room_id, seq)
+    message = event_message(frame, room_id, seq, revision=revision)
     transaction.on_commit(lambda: _send_now(room_group(room_id), message))
 
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from collections import deque
 from collections.abc import Awaitable
 from typing import Any
@@ -38,6 +37,7 @@ from chat import broadcast, events, fanout, outbox, protocol
 from chat.actions import knocks, messages, moderation, reading, rooms
 from chat.actions.access import actor_of, readable_room_ids
 from chat.ratelimit import FloodGuard, TokenBucket, too_many_sockets
+from chat.recent import fetch as fetch_recent
 from presence import online as presence
 from presence.actions import TypingThrottle, relay_typing
 from server import admission, heap, transport
@@ -118,7 +118,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.bucket = TokenBucket(settings.LINLI_SEND_RATE, settings.LINLI_SEND_BURST)
         self.flood = FloodGuard(settings.LINLI_FLOOD_STRIKES)
         self.typing = TypingThrottle()
-        self.connection_id = uuid.uuid4().hex  # presence's name for this socket
+        self.connection_id = presence.new_connection_id()
         self.personal_queue: deque[dict[str, Any]] | None = None
         self.transport = transport.find_transport(self.base_send)
         self.outbox_limit = settings.LINLI_OUTBOX_LIMIT
@@ -203,25 +203,48 @@ class ChatConsumer(AsyncWebsocketConsumer):
     # --- Writing -----------------------------------------------------------------------------
 
     async def send_frame(self, frame: dict[str, Any]) -> None:
+        """One frame: framed here and written to the transport where it can be (as room events
+        are), else through the serving layer's ``send``, which frames it again in Python."""
         data = protocol.encode(frame, self.encoding)
+        if self.raw is not None:
+            status = self.raw.write(
+                outbox.frame(data if self.binary else data.encode(), binary=self.binary)
+            )
+            if status == outbox.QUEUED:
+                self._check_outbox()
+            if status != outbox.CLOSED:
+                return
         if isinstance(data, bytes):
             await self.send(bytes_data=data)
         else:
             await self.send(text_data=data)
 
     async def send_frames(self, frames: list[dict[str, Any]]) -> None:
-        """Several frames in order, in one write where the transport allows it (a ``sync`` of
-        a hundred messages was a hundred trips through the serving layer's framing)."""
+        """Several frames in order, in one write where the transport allows it."""
+        await self.write_ready([self._framed(frame) for frame in frames])
+
+    async def write_ready(self, wire: list[bytes]) -> None:
+        """Ready WebSocket frames in order, in one write where the transport allows it (a
+        ``sync`` of a hundred messages was a hundred trips through the serving layer's framing).
+        """
         if self.raw is None:
-            for frame in frames:
-                await self.send_frame(frame)
+            for data in wire:
+                await self._send_ready(data)
             return
-        wire = []
-        for frame in frames:
-            data = protocol.encode(frame, self.encoding)
-            wire.append(fanout.frame(data if self.binary else data.encode(), binary=self.binary))
         if self.raw.write(b"".join(wire)) == outbox.QUEUED:
             self._check_outbox()
+
+    def _framed(self, frame: dict[str, Any]) -> bytes:
+        data = protocol.encode(frame, self.encoding)
+        return outbox.frame(data if self.binary else data.encode(), binary=self.binary)
+
+    async def _send_ready(self, data: bytes) -> None:
+        """Ready frames through the ASGI ``send`` (no raw transport): their payloads again."""
+        for payload in outbox.payloads(data):
+            if self.binary:
+                await self.send(bytes_data=payload)
+            else:
+                await self.send(text_data=payload.decode())
 
     async def send_error(self, err: ActionError | protocol.ProtocolError, ref: str | None) -> None:
         with translation.override(self.actor.language):
@@ -292,11 +315,27 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self.send_frame(_ack(sent.message, f.ref))
 
     async def on_sync(self, f) -> None:
-        batches, more = await db(reading.replay)(self.actor, dict(f.rooms), dict(self.live_from))
-        done: dict[str, Any] = {"type": "synced", "more": {str(k): v for k, v in more.items()}}
-        await self.send_frames(
-            [*(frame for batch in batches for frame in batch), _with_ref(done, f.ref)]
-        )
+        """Replay what the client missed: from this process's kept frames where they reach
+        (``chat.recent``: no range query, no encoding), from the database where not."""
+        ranges, more = reading.sync_ranges(dict(f.rooms), self.live_from)
+        recent = self.hub.recent
+        kept = {}
+        for room_id, (low, high) in ranges.items():
+            revision = recent.kept(room_id, low, high)
+            if revision is not None:
+                kept[room_id] = revision
+        answers = await db(fetch_recent)(self.actor, ranges, kept)
+        wire = []
+        for room_id, (revision, pages) in answers.items():
+            low, high = ranges[room_id]
+            if pages is None:
+                wire.append(recent.span(room_id, low, high, binary=self.binary))
+            else:
+                recent.learn(room_id, low, pages, revision)
+                wire.extend(ready[self.binary] for ready in pages)
+        done = {"type": "synced", "more": {str(k): v for k, v in more.items()}}
+        wire.append(self._framed(_with_ref(done, f.ref)))
+        await self.write_ready(wire)
 
     async def on_history(self, f) -> None:
         page = await db(reading.history)(self.actor, f.room, f.before, f.limit)
@@ -465,7 +504,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         """Write the event's ready frame straight to the transport; False if this socket can't."""
         if self.raw is None or (event.get("private") and self.actor.is_observer):
             return False
-        status = self.raw.write(fanout.framed(event, binary=self.binary))
+        status = self.raw.write(outbox.framed(event, binary=self.binary))
         if status == outbox.QUEUED:
             self._check_outbox()
         return status != outbox.CLOSED

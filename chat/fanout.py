@@ -5,8 +5,8 @@ The usual Channels pattern subscribes every socket to its rooms' groups, so a me
 written. Here each process has one ``Hub``: it joins a room's group once, on behalf of all its
 local sockets in that room, receives each event once, and hands it to each socket in a plain loop.
 The event arrives already encoded (JSON text and msgpack bytes, by the publisher), and is framed
-as a WebSocket frame once per encoding (``frame``), so where the serving layer lets us reach its
-transport the per-socket work is a dictionary lookup and one ``transport.write``.
+as a WebSocket frame once per encoding (``chat.outbox.framed``), so where the serving layer lets
+us reach its transport the per-socket work is a dictionary lookup and one ``transport.write``.
 
 Events for one person (knocks, read markers, mentions, membership changes) travel the same way:
 the hub joins the person's group once for all their sockets in this process. A socket has no
@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import struct
 import weakref
 from collections.abc import Awaitable
 from typing import Any, Protocol
 
+from django.conf import settings
+
 from chat.broadcast import CONTROL, layer, room_group, user_group
+from chat.recent import RecentMessages
 
 log = logging.getLogger(__name__)
 
@@ -39,33 +41,12 @@ class Receiver(Protocol):
     async def personal(self, event: dict[str, Any]) -> None: ...
 
 
-def frame(payload: bytes, *, binary: bool) -> bytes:
-    """One unmasked, unfragmented server-to-client WebSocket frame (RFC 6455 §5.2)."""
-    first = 0x82 if binary else 0x81  # FIN + opcode (binary 2, text 1)
-    size = len(payload)
-    if size < 126:
-        header = struct.pack("!BB", first, size)
-    elif size < 1 << 16:
-        header = struct.pack("!BBH", first, 126, size)
-    else:
-        header = struct.pack("!BBQ", first, 127, size)
-    return header + payload
-
-
-def framed(event: dict[str, Any], *, binary: bool) -> bytes:
-    """The event as a ready WebSocket frame in one encoding, built once and kept on the event."""
-    key = "_msgpack_frame" if binary else "_json_frame"
-    ready = event.get(key)
-    if ready is None:
-        payload = event["msgpack"] if binary else event["json"].encode()
-        ready = event[key] = frame(payload, binary=binary)
-    return ready
-
-
 class Hub:
     """The process's room subscriptions and the sockets behind them (one per event loop)."""
 
     def __init__(self) -> None:
+        #: Each room's latest messages, ready for ``sync`` (fed here, by ``dispatch``).
+        self.recent = RecentMessages(settings.LINLI_RECENT_BYTES)
         self.rooms: dict[int, dict[Receiver, None]] = {}
         self.people: dict[int, dict[Receiver, None]] = {}
         self.channel: str | None = None
@@ -128,6 +109,7 @@ class Hub:
             members, personal = self.people.get(person), True
         else:
             members, personal = self.rooms.get(event.get("room")), False
+            self.recent.heard(event)
         if not members:
             return
         for receiver in list(members):

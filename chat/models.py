@@ -53,6 +53,9 @@ class Room(models.Model):
         max_length=10, choices=JoinPolicy.choices, default=JoinPolicy.AUTOMATIC
     )
     last_seq = models.PositiveBigIntegerField(default=0)
+    #: Bumped whenever a stored message changes (edited, deleted): frames of this room kept by a
+    #: worker from before (``chat.recent``) are no longer current.
+    revision = models.PositiveBigIntegerField(default=0)
     muted_until = models.DateTimeField(null=True, blank=True)  # 全员禁言
     muted_forever = models.BooleanField(default=False)
     created_by = models.ForeignKey(

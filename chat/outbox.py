@@ -1,4 +1,8 @@
-"""How many bytes wait unsent to one socket: the slow-consumer guard's measure.
+"""Ready WebSocket frames, written straight to a socket; and how many bytes wait unsent to it.
+
+A room event is the same bytes for every socket: it is framed once per encoding (``framed``)
+and written to each socket's transport as it is (``RawWriter``). The bytes a socket has not yet
+taken are the slow-consumer guard's measure (``pending_bytes``).
 
 Neither daphne nor ASGI applies backpressure to a WebSocket send: the frame goes into the server's
 transport buffer at once, and a client that stops reading makes that buffer grow without bound.
@@ -11,8 +15,46 @@ None and the guard is off.
 from __future__ import annotations
 
 import functools
+import struct
 from collections.abc import Callable
 from typing import Any
+
+
+def frame(payload: bytes, *, binary: bool) -> bytes:
+    """One unmasked, unfragmented server-to-client WebSocket frame (RFC 6455 §5.2)."""
+    first = 0x82 if binary else 0x81  # FIN + opcode (binary 2, text 1)
+    size = len(payload)
+    if size < 126:
+        header = struct.pack("!BB", first, size)
+    elif size < 1 << 16:
+        header = struct.pack("!BBH", first, 126, size)
+    else:
+        header = struct.pack("!BBQ", first, 127, size)
+    return header + payload
+
+
+def payloads(data: bytes) -> list[bytes]:
+    """The payloads of the frames ``frame`` made, joined in ``data`` (for a serving layer that
+    frames each message itself)."""
+    out, at = [], 0
+    while at < len(data):
+        size, at = data[at + 1] & 0x7F, at + 2
+        if size >= 126:
+            width = 2 if size == 126 else 8
+            size, at = int.from_bytes(data[at : at + width], "big"), at + width
+        out.append(data[at : at + size])
+        at += size
+    return out
+
+
+def framed(event: dict[str, Any], *, binary: bool) -> bytes:
+    """The event as a ready WebSocket frame in one encoding, built once and kept on the event."""
+    key = "_msgpack_frame" if binary else "_json_frame"
+    ready = event.get(key)
+    if ready is None:
+        payload = event["msgpack"] if binary else event["json"].encode()
+        ready = event[key] = frame(payload, binary=binary)
+    return ready
 
 
 def pending_bytes(transport: Any) -> int | None:
@@ -29,7 +71,7 @@ class RawWriter:
     """Writes ready-made frames straight to a daphne socket's transport.
 
     Daphne frames every message in autobahn, in Python, once per socket; a room event is the same
-    bytes for every socket, so the hub frames it once (``chat.fanout.framed``) and this writes it.
+    bytes for every socket, so it is framed once (``framed``) and this writes it.
     Used only when it is safe: an autobahn protocol in the OPEN state with no extension (no
     compression) negotiated. Everything else goes through ``send`` as usual; both paths write
     whole frames synchronously on the one event-loop thread, so frames never interleave.

@@ -65,6 +65,7 @@ __all__ = [
     "SUBPROTOCOLS",
     "SYNC_BATCH",
     "SYNC_MAX_ROOMS",
+    "SYNC_TOTAL",
     "Block",
     "Delete",
     "Edit",
@@ -151,9 +152,13 @@ HISTORY_LIMIT_DEFAULT = 50
 #: the work (and the query) one frame can ask for.
 SYNC_MAX_ROOMS = 500
 #: Messages per room per ``sync`` answer; rooms with more are named in ``synced.more`` and the
-#: client syncs again from there. Bounds memory and the time one frame holds the socket
-#: (Centrifugo's history limit is 300; Matrix marks a timeline ``limited``).
-SYNC_BATCH = 200
+#: client syncs again from there. A resident back from a day away catches up on a busy 小区群 in
+#: one answer, one range query (Centrifugo's history limit is 300; Matrix marks a timeline
+#: ``limited``).
+SYNC_BATCH = 1000
+#: Messages in one ``sync`` answer in all, over all its rooms: bounds the memory and the time one
+#: frame holds the socket (rooms cut short are named in ``synced.more``).
+SYNC_TOTAL = 2000
 #: How deeply objects and arrays may nest in a client frame. Linli's own frames nest 2 deep;
 #: the bound keeps every parser far from Python's recursion limit.
 MAX_NESTING = 32

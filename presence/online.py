@@ -23,8 +23,11 @@ until the store answers again; the next heartbeat re-registers everyone).
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
+import os
 import time
+import uuid
 import weakref
 from datetime import UTC, datetime
 from typing import Any
@@ -53,6 +56,22 @@ TICK_JITTER_S = 0.05
 FAILURE_LOG_S = 60.0
 #: Wire field observers never receive.
 PRIVATE = ("users",)
+
+
+_ids: tuple[int, str, itertools.count] = (0, "", itertools.count())
+
+
+def new_connection_id() -> str:
+    """A new socket's name in the presence store, unique across workers and restarts.
+
+    A random prefix per process (drawn again in a forked child) and a counter: a uuid4 per
+    connect was a system call (``os.urandom``) on the handshake path.
+    """
+    global _ids
+    pid, prefix, counter = _ids
+    if pid != os.getpid():
+        pid, prefix, counter = _ids = (os.getpid(), uuid.uuid4().hex[:16], itertools.count(1))
+    return f"{prefix}{next(counter):x}"
 
 
 def make_store() -> Store:

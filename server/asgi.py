@@ -9,7 +9,9 @@ from django.core.asgi import get_asgi_application
 django_asgi_app = get_asgi_application()
 
 from chat.consumers import ChatConsumer  # noqa: E402
-from server import heap  # noqa: E402
+from server import heap, serving  # noqa: E402
+
+serving.defer_log_text()
 
 #: The chat socket's one path (PROTOCOL.md); authenticated by the consumer at the handshake.
 CHAT_PATH = "/ws/v1"

@@ -230,6 +230,8 @@ LINLI_FLOOD_STRIKES = env.int("LINLI_FLOOD_STRIKES", default=50)
 #: Bytes waiting unsent to one socket before it is closed as a slow consumer (code 4010): a
 #: client that stopped reading must not grow the server's memory; it reconnects and syncs.
 LINLI_OUTBOX_LIMIT = env.int("LINLI_OUTBOX_LIMIT", default=1024 * 1024)
+#: Bytes of ready message frames a worker keeps for ``sync`` (chat/recent.py), all rooms together.
+LINLI_RECENT_BYTES = env.int("LINLI_RECENT_BYTES", default=16 * 1024 * 1024)
 #: Sockets one person may hold open on one worker (phones, tablets, browser tabs); one more is
 #: closed at once with code 4029 (BAD-INPUTS F3; nginx's limit_conn caps each address).
 LINLI_SOCKETS_PER_PERSON = env.int("LINLI_SOCKETS_PER_PERSON", default=16)

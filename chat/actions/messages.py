@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -142,7 +143,9 @@ def _store(
         mentions=notified,
     )
     author_view = _author_view(actor)
-    broadcast.publish_room_event(room.pk, events.message(msg, author_view), seq=msg.seq)
+    broadcast.publish_room_event(
+        room.pk, events.message(msg, author_view), seq=msg.seq, revision=room.revision
+    )
     for person_id in notified:
         broadcast.publish_user_event(
             person_id, {"type": "mention", "room": room.pk, "seq": msg.seq, "by": author_view}
@@ -180,6 +183,7 @@ def do_edit(actor: Actor, room_id: int, seq: int, body: str) -> Message:
     msg.body = body
     msg.edited_at = timezone.now()
     msg.save(update_fields=["body", "edited_at"])
+    _revise(room_id)
     broadcast.publish_room_event(room_id, events.edited(msg))
     return msg
 
@@ -198,12 +202,18 @@ def do_delete(actor: Actor, room_id: int, seq: int) -> Message:
     msg.deleted_by_id = actor.person_id
     msg.body = ""  # the text is gone for good, not hidden
     msg.save(update_fields=["deleted_at", "deleted_by", "body"])
+    _revise(room_id)
     if not own:
         from chat.actions.moderation import audit
 
         audit(access.room, actor, "delete", target_person_id=msg.author_id, target_seq=seq)
     broadcast.publish_room_event(room_id, events.message(msg))
     return msg
+
+
+def _revise(room_id: int) -> None:
+    """A stored message changed: frames of the room kept from before are stale (``chat.recent``)."""
+    Room.objects.filter(pk=room_id).update(revision=F("revision") + 1)
 
 
 def do_read(actor: Actor, room_id: int, seq: int) -> int:

@@ -28,28 +28,46 @@ def history(actor: Actor, room_id: int, before: int | None, limit: int) -> list[
     return _page(room.pk, max(0, high - limit), high)
 
 
-def replay(
-    actor: Actor, requested: dict[int, int], ceilings: dict[int, int]
-) -> tuple[list[list[dict[str, Any]]], dict[int, int]]:
-    """Messages for ``sync``: per room, those after the client's last seen, up to the ceiling.
+def sync_ranges(
+    requested: dict[int, int], ceilings: dict[int, int]
+) -> tuple[dict[int, tuple[int, int]], dict[int, int]]:
+    """What a ``sync`` answers: per room, the seqs ``low < seq ≤ high`` to replay, and ``more``.
 
     ``ceilings`` are, per room of the socket, the last seq before live delivery began: everything
     after it reaches the socket live, so replaying only up to there means the seam between
-    replayed and live messages has no gap and no duplicate. At most ``protocol.SYNC_BATCH``
-    per room; rooms with more are named in the returned ``more`` with the last seq sent.
+    replayed and live messages has no gap and no duplicate. At most ``protocol.SYNC_BATCH`` per
+    room and ``protocol.SYNC_TOTAL`` in all; the rooms cut short are named in ``more`` with the
+    last seq sent, and the client syncs again from there. No database: the socket's own state.
     """
     unknown = [room_id for room_id in requested if room_id not in ceilings]
     if unknown:
         raise policy.not_member(rooms=unknown)
-    batches, more = [], {}
+    ranges, more, budget = {}, {}, protocol.SYNC_TOTAL
     for room_id, last_seen in requested.items():
-        access_room(actor, room_id)  # membership may have changed since the socket opened
-        high = min(ceilings[room_id], last_seen + protocol.SYNC_BATCH)
+        high = min(ceilings[room_id], last_seen + min(protocol.SYNC_BATCH, budget))
         if high > last_seen:
-            batches.append(_page(room_id, last_seen, high))
-        if ceilings[room_id] > high:
-            more[room_id] = high
-    return batches, more
+            ranges[room_id] = (last_seen, high)
+            budget -= high - last_seen
+        if ceilings[room_id] > max(high, last_seen):
+            more[room_id] = max(high, last_seen)
+    return ranges, more
+
+
+def sync_pages(
+    actor: Actor, ranges: dict[int, tuple[int, int]], kept: dict[int, int]
+) -> dict[int, tuple[int, list[dict[str, Any]] | None]]:
+    """The messages of ``sync_ranges``, per room, with the room's revision: one range query each.
+
+    ``kept`` names rooms whose range the worker already holds as frames, with the revision they
+    are current at (``chat.recent``): where the room is still at that revision, no messages are
+    read (None), since nothing stored has changed. Access is checked for every room either way.
+    """
+    out: dict[int, tuple[int, list[dict[str, Any]] | None]] = {}
+    for room_id, (low, high) in ranges.items():
+        room = access_room(actor, room_id).room  # membership may have changed since connecting
+        current = kept.get(room_id) == room.revision
+        out[room_id] = (room.revision, None if current else _page(room_id, low, high))
+    return out
 
 
 def gap(actor: Actor, room_id: int, after: int, upto: int) -> list[dict[str, Any]]:

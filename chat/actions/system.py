@@ -23,5 +23,5 @@ def post_system_message(room: Room, text: str) -> Message:
     """Append a system message to a room; published after commit."""
     locked, seq = next_seq(room.pk)
     msg = Message.objects.create(room=locked, seq=seq, kind=Message.Kind.SYSTEM, body=str(text))
-    broadcast.publish_room_event(room.pk, events.message(msg), seq=seq)
+    broadcast.publish_room_event(room.pk, events.message(msg), seq=seq, revision=locked.revision)
     return msg

@@ -394,3 +394,82 @@ async def test_typing_heard_before_the_welcome_is_not_passed_on_after_it(
     alice = await connect(tcast.resident)  # asserts that the first frame is the welcome
     assert await alice.nothing()
     await alice.close()
+
+
+@pytest.fixture
+def pages_read(monkeypatch):
+    """How many message pages sync and gap fills read from the database."""
+    from chat.actions import reading
+
+    calls = []
+    real = reading._page
+
+    def counted(room_id, low, high):
+        calls.append((room_id, low, high))
+        return real(room_id, low, high)
+
+    monkeypatch.setattr(reading, "_page", counted)
+    return calls
+
+
+async def sync_bodies(client, room: int, after: int) -> list[str]:
+    await client.send({"type": "sync", "rooms": {str(room): after}, "ref": "catch-up"})
+    bodies = []
+    while (frame := await client.recv())["type"] != "synced":
+        bodies.append(frame.get("body"))
+    return bodies
+
+
+async def test_messages_the_worker_delivered_are_synced_again_without_the_database(
+    tcast, pages_read
+):
+    alice, bob = await connect(tcast.resident), await connect(tcast.neighbour)
+    room = room_id(alice, GARDEN)
+    before = next(r["last_seq"] for r in alice.welcome["rooms"] if r["id"] == room)
+    for i in range(3):
+        await alice.request({"type": "send", "room": room, "body": f"k{i}", "client_id": f"k{i}"})
+    for _ in range(3):  # bob has them live: this worker's hub has heard them
+        await bob.recv_until("message")
+    late = await connect(tcast.party_member)
+    assert await sync_bodies(late, room, before) == ["k0", "k1", "k2"]
+    assert pages_read == []
+    await alice.close(), await bob.close(), await late.close()
+
+
+async def test_a_sync_after_an_edit_whose_event_was_lost_shows_the_edited_text(tcast):
+    from channels.layers import get_channel_layer  # noqa: TID251
+
+    layer = get_channel_layer()
+    if not hasattr(layer, "drop_filter"):
+        pytest.skip("drops are injected in the in-memory test layer")
+    alice, bob = await connect(tcast.resident), await connect(tcast.neighbour)
+    room = room_id(alice, GARDEN)
+    before = next(r["last_seq"] for r in alice.welcome["rooms"] if r["id"] == room)
+    ack = await alice.request({"type": "send", "room": room, "body": "原文", "client_id": "e"})
+    layer.drop_filter = lambda m: m.get("type") == "linli.event" and '"edited"' in m["json"]
+    try:
+        await alice.request({"type": "edit", "room": room, "seq": ack["seq"], "body": "改文"})
+    finally:
+        layer.drop_filter = None
+    late = await connect(tcast.party_member)
+    assert await sync_bodies(late, room, before) == ["改文"]
+    await alice.close(), await bob.close(), await late.close()
+
+
+async def test_a_second_sync_of_messages_read_from_the_database_reads_none(tcast, pages_read):
+    from chat.actions import messages
+
+    alice = await actor_in_thread(tcast.resident)
+    garden = await in_thread(lambda: Room.objects.get(neighbourhood=tcast.garden).pk)
+    before = await in_thread(lambda: Room.objects.get(pk=garden).last_seq)
+    for i in range(2):  # no socket of the room is open: this worker hears none of them
+        await in_thread(lambda i=i: messages.do_send(alice, garden, f"d{i}", f"d{i}"))
+    first, second = await connect(tcast.neighbour), await connect(tcast.party_member)
+    assert await sync_bodies(first, garden, before) == ["d0", "d1"]
+    assert await sync_bodies(second, garden, before) == ["d0", "d1"]
+    assert len(pages_read) == 1
+    await first.close(), await second.close()
+
+
+async def actor_in_thread(person):
+    return await in_thread(lambda: actor(person))

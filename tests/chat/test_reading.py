@@ -53,27 +53,63 @@ def test_history_shows_the_latest_text_and_that_it_was_edited(cast, garden_room)
     assert last["body"] == "改正" and last["edited"] is True
 
 
-def test_replay_stops_at_the_sockets_ceiling(cast, garden_room):
-    last = fill(cast.resident, garden_room, 5)
-    batches, more = reading.replay(
-        actor(cast.neighbour), {garden_room.pk: 0}, {garden_room.pk: last - 2}
-    )
-    assert [m["seq"] for m in batches[0]] == list(range(1, last - 1)) and more == {}
+def test_sync_stops_at_the_sockets_ceiling():
+    ranges, more = reading.sync_ranges({7: 0}, {7: 3})
+    assert ranges == {7: (0, 3)} and more == {}
 
 
-def test_replay_is_batched_and_names_rooms_with_more(cast, garden_room):
-    last = protocol.SYNC_BATCH + 5
-    fill(cast.resident, garden_room, last - garden_room.last_seq)
-    batches, more = reading.replay(
-        actor(cast.neighbour), {garden_room.pk: 0}, {garden_room.pk: last}
-    )
-    assert len(batches[0]) == protocol.SYNC_BATCH
-    assert more == {garden_room.pk: protocol.SYNC_BATCH}
+def test_sync_is_batched_per_room_and_names_rooms_with_more():
+    ranges, more = reading.sync_ranges({7: 0}, {7: protocol.SYNC_BATCH + 5})
+    assert ranges == {7: (0, protocol.SYNC_BATCH)} and more == {7: protocol.SYNC_BATCH}
 
 
-def test_replay_of_a_room_not_on_the_socket_is_not_member(cast, garden_room, coordination_room):
+def test_one_sync_answer_holds_at_most_sync_total_messages():
+    rooms = {room: 0 for room in range(1, 5)}
+    ranges, more = reading.sync_ranges(rooms, dict.fromkeys(rooms, protocol.SYNC_BATCH))
+    assert sum(high - low for low, high in ranges.values()) == protocol.SYNC_TOTAL
+    assert more == {room: 0 for room in rooms if room not in ranges}
+
+
+def test_sync_of_a_room_not_on_the_socket_is_not_member():
     with pytest.raises(ActionError) as exc:
-        reading.replay(actor(cast.resident), {coordination_room.pk: 0}, {garden_room.pk: 5})
+        reading.sync_ranges({8: 0}, {7: 5})
+    assert exc.value.code == ErrorCode.NOT_MEMBER
+
+
+def test_sync_pages_are_the_messages_of_each_range(cast, garden_room):
+    last = fill(cast.resident, garden_room, 5)
+    answer = reading.sync_pages(actor(cast.neighbour), {garden_room.pk: (last - 3, last)}, {})
+    revision, page = answer[garden_room.pk]
+    assert [m["seq"] for m in page] == [last - 2, last - 1, last] and revision == 0
+
+
+def test_sync_pages_skip_a_range_kept_at_the_rooms_revision(cast, garden_room):
+    last = fill(cast.resident, garden_room, 2)
+    kept = {garden_room.pk: 0}
+    answer = reading.sync_pages(actor(cast.neighbour), {garden_room.pk: (0, last)}, kept)
+    assert answer[garden_room.pk] == (0, None)
+
+
+def test_an_edit_makes_kept_frames_of_the_room_stale(cast, garden_room):
+    last = fill(cast.resident, garden_room, 2)
+    messages.do_edit(actor(cast.resident), garden_room.pk, last, "改过了")
+    kept = {garden_room.pk: 0}
+    revision, page = reading.sync_pages(actor(cast.neighbour), {garden_room.pk: (0, last)}, kept)[
+        garden_room.pk
+    ]
+    assert revision == 1 and page[-1]["body"] == "改过了"
+
+
+def test_a_deletion_makes_kept_frames_of_the_room_stale(cast, garden_room):
+    last = fill(cast.resident, garden_room, 1)
+    messages.do_delete(actor(cast.resident), garden_room.pk, last)
+    garden_room.refresh_from_db()
+    assert garden_room.revision == 1
+
+
+def test_sync_pages_check_access_to_every_room(cast, garden_room, coordination_room):
+    with pytest.raises(ActionError) as exc:
+        reading.sync_pages(actor(cast.resident), {coordination_room.pk: (0, 1)}, {})
     assert exc.value.code == ErrorCode.NOT_MEMBER
 
 

@@ -165,3 +165,10 @@ async def test_a_presence_store_failure_never_breaks_the_socket(tcast, monkeypat
     assert (await bob.request({"type": "ping"}))["type"] == "pong"
     await frames_within(bob, 1.2)  # a tick runs and fails quietly
     await bob.close(), await alice.close()
+
+
+def test_connection_ids_are_unique_and_differ_between_processes(monkeypatch):
+    ids = {online.new_connection_id() for _ in range(1000)}
+    monkeypatch.setattr(online.os, "getpid", lambda: -1)  # as in another (forked) process
+    other = online.new_connection_id()
+    assert len(ids) == 1000 and other not in ids and other[:16] != next(iter(ids))[:16]

@@ -12,6 +12,7 @@ from chat.consumers import ChatConsumer  # noqa: E402
 from server import heap, serving  # noqa: E402
 
 serving.defer_log_text()
+serving.spread_timeout_checks()
 
 #: The chat socket's one path (PROTOCOL.md); authenticated by the consumer at the handshake.
 CHAT_PATH = "/ws/v1"
@@ -45,3 +46,4 @@ async def _refuse(receive, send) -> None:
 
 # Everything loaded so far lives as long as the process: collections need never walk it again.
 heap.freeze_loaded()
+

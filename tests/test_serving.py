@@ -1,6 +1,9 @@
-"""Autobahn's debug-log text is made only when a line is written (server.serving)."""
+"""How daphne serves (server.serving): autobahn's debug-log text made only when a line is
+written; timeout checks a slice of the connections at a time."""
 
 import pprint
+import sys
+import types
 
 import autobahn.twisted.websocket as twisted_websocket
 import autobahn.websocket.protocol as protocol
@@ -53,3 +56,100 @@ def test_timings_still_print_as_a_table():
     timings = protocol.Timings()
     timings.track("start")
     assert str(timings).startswith("{'start':")
+
+
+# --- daphne's timeout checks, a slice at a time ------------------------------------------------
+
+
+class Connection:
+    def __init__(self, checked):
+        self.checked = checked
+
+    def check_timeouts(self):
+        self.checked.append(self)
+
+
+class FakeReactor:
+    def __init__(self):
+        self.later = []
+
+    def callLater(self, delay, func):  # Twisted's name
+        self.later.append((delay, func))
+
+
+@pytest.fixture
+def daphne_server(monkeypatch):
+    """A stand-in for ``daphne.server``: its Server class and the reactor it schedules on."""
+
+    class Server:
+        def __init__(self):
+            self.connections = {}
+
+        def timeout_checker(self):
+            raise AssertionError("daphne's own checker ran")
+
+    module = types.SimpleNamespace(Server=Server, reactor=FakeReactor())
+    monkeypatch.setitem(sys.modules, "daphne.server", module)
+    serving.spread_timeout_checks()
+    return module
+
+
+def serve_with(daphne_server, n):
+    server = daphne_server.Server()
+    checked = []
+    for _ in range(n):
+        server.connections[Connection(checked)] = {}
+    return server, checked
+
+
+def test_each_connection_is_checked_once_per_period(daphne_server):
+    server, checked = serve_with(daphne_server, 1000)
+    for _ in range(serving.SLICES):
+        server.timeout_checker()
+    assert sorted(map(id, checked)) == sorted(map(id, server.connections))
+
+
+def test_one_call_checks_one_slice(daphne_server):
+    server, checked = serve_with(daphne_server, 1000)
+    server.timeout_checker()
+    assert len(checked) == 1000 // serving.SLICES
+
+
+def test_the_next_slice_is_scheduled_within_the_period(daphne_server):
+    server, _ = serve_with(daphne_server, 10)
+    server.timeout_checker()
+    [(delay, func)] = daphne_server.reactor.later
+    assert delay == serving.CHECK_PERIOD_S / serving.SLICES
+    assert func == server.timeout_checker
+
+
+def test_a_connection_gone_since_the_round_began_is_not_checked(daphne_server):
+    server, checked = serve_with(daphne_server, 40)
+    server.timeout_checker()
+    gone = next(c for c in server.connections if c not in checked)
+    del server.connections[gone]
+    for _ in range(serving.SLICES):
+        server.timeout_checker()
+    assert gone not in checked
+
+
+def test_a_new_connection_is_checked_in_the_next_round(daphne_server):
+    server, checked = serve_with(daphne_server, 40)
+    server.timeout_checker()
+    new = Connection(checked)
+    server.connections[new] = {}
+    for _ in range(2 * serving.SLICES):
+        server.timeout_checker()
+    assert checked.count(new) == 1
+
+
+def test_spreading_twice_patches_once(daphne_server):
+    checker = daphne_server.Server.timeout_checker
+    serving.spread_timeout_checks()
+    assert daphne_server.Server.timeout_checker is checker
+
+
+def test_nothing_is_patched_when_daphne_does_not_serve(monkeypatch):
+    monkeypatch.delitem(sys.modules, "daphne.server", raising=False)
+    serving.spread_timeout_checks()
+    assert "daphne.server" not in sys.modules

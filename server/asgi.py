@@ -46,4 +46,3 @@ async def _refuse(receive, send) -> None:
 
 # Everything loaded so far lives as long as the process: collections need never walk it again.
 heap.freeze_loaded()
-

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from django.db import connection
@@ -57,10 +57,11 @@ def server_env(**extra: str) -> dict[str, str]:
 class Worker:
     """One daphne process serving Linli on 127.0.0.1."""
 
-    def __init__(self, port: int, env: dict[str, str], log_path: Path):
+    def __init__(self, port: int, env: dict[str, str], log_path: Path, args: Sequence[str] = ()):
         self.port = port
         self.env = env
         self.log_path = log_path
+        self.args = list(args)  # daphne's own options
         self.proc: subprocess.Popen | None = None
 
     @property
@@ -82,6 +83,7 @@ class Worker:
                 "127.0.0.1",
                 "-p",
                 str(self.port),
+                *self.args,
                 "server.asgi:application",
             ],
             cwd=ROOT,
@@ -130,13 +132,14 @@ class Worker:
 
 
 @contextlib.contextmanager
-def workers(count: int, tmp_path: Path, **env: str) -> Iterator[list[Worker]]:
+def workers(
+    count: int, tmp_path: Path, args: Sequence[str] = (), **env: str
+) -> Iterator[list[Worker]]:
     started: list[Worker] = []
     try:
         for i in range(count):
-            started.append(
-                Worker(free_port(), server_env(**env), tmp_path / f"worker{i}.log").start()
-            )
+            log = tmp_path / f"worker{i}.log"
+            started.append(Worker(free_port(), server_env(**env), log, args).start())
         yield started
     finally:
         for w in started:

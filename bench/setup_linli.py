@@ -7,7 +7,7 @@ Run from the repository root with Linli's settings and database, for example::
     python bench/setup_linli.py --big 3000 --many-rooms 200 --many-members 50 \\
         --out bench/.state/linli_tokens.json
 
-Two layouts, both through Linli's own actions (``server.community.actions``), so residents are
+Two layouts, both through Linli's own actions (``community.actions``), so residents are
 seated in their rooms exactly as real enrolment seats them:
 
 * ``big``: one community (基准社区) with one 小区 (基准小区) of ``--big`` residents: the 3,000 room
@@ -39,9 +39,9 @@ django.setup()
 
 from django.db import transaction  # noqa: E402
 
-from server.community import actions  # noqa: E402
-from server.community.models import ApiToken, Person  # noqa: E402
-from server.community.tokens import issue_token  # noqa: E402
+from community import actions  # noqa: E402
+from community.models import ApiToken, Person  # noqa: E402
+from community.tokens import issue_token  # noqa: E402
 
 ROOMS_PER_COMMUNITY = 10
 BATCH = 250

@@ -7,8 +7,8 @@ from pydantic import Field
 
 from chat import protocol
 from chat.actions import moderation, reading, rooms
+from core.policy import Actor
 from server.api import AUTH
-from server.policy import Actor
 
 router = Router(tags=["rooms"], auth=AUTH)
 

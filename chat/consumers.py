@@ -1,7 +1,7 @@
 """The WebSocket consumer: translates frames to actions and events to frames, nothing more.
 
 It holds no business rules and runs no ORM of its own: every client frame makes one
-database hop (``server.dbthreads``) into an action, whose ``ActionError`` becomes an ``error`` frame
+database hop (``core.dbthreads``) into an action, whose ``ActionError`` becomes an ``error`` frame
 that echoes ``ref``. A bad frame never closes the socket; only abuse does (a frame over the hard
 cap, sustained flooding), with a 4xxx code.
 
@@ -38,13 +38,13 @@ from chat.actions import knocks, messages, moderation, reading, rooms
 from chat.actions.access import actor_of, readable_room_ids
 from chat.ratelimit import FloodGuard, TokenBucket, too_many_sockets
 from chat.recent import fetch as fetch_recent
+from community.ws_auth import Visitor, identify
+from core.dbthreads import db
+from core.errors import ActionError, ErrorCode
+from core.policy import Actor
 from presence import online as presence
 from presence.actions import TypingThrottle, relay_typing
-from server import admission, heap, transport
-from server.community.ws_auth import Visitor, identify
-from server.dbthreads import db
-from server.errors import ActionError, ErrorCode
-from server.policy import Actor
+from serving import admission, heap, transport
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         Channels 4.3 runs ``close_old_connections`` on the one shared database thread before
         every handler: each frame would queue behind any database work on the worker (and
         stall for the pool timeout during a database outage). Every ORM call here goes through
-        ``server.dbthreads.db``, which closes old connections itself. An unknown type is
+        ``core.dbthreads.db``, which closes old connections itself. An unknown type is
         logged, not fatal.
         """
         handler = getattr(self, get_handler_name(message), None)

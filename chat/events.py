@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from chat.models import Message, Pin, Room
-from server.clock import iso
-from server.community.models import OFFICIAL_ROLES, Person, Role
+from community.models import OFFICIAL_ROLES, Person, Role
+from core.clock import iso
 
 __all__ = ["iso"]
 

@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from server.community.models import Community, Neighbourhood
+from community.models import Community, Neighbourhood
 
 
 class RoomKind(models.TextChoices):

@@ -6,7 +6,7 @@ taken are the slow-consumer guard's measure (``pending_bytes``).
 
 Neither daphne nor ASGI applies backpressure to a WebSocket send: the frame goes into the server's
 transport buffer at once, and a client that stops reading makes that buffer grow without bound.
-The ASGI ``send`` callable leads back to the transport (``server.transport``), whose buffer
+The ASGI ``send`` callable leads back to the transport (``serving.transport``), whose buffer
 size both serving layers expose (Twisted's ``FileDescriptor`` buffers under daphne, asyncio's
 ``get_write_buffer_size`` under uvicorn). On a server where neither is found the probe answers
 None and the guard is off.

@@ -37,7 +37,7 @@ import msgpack
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from server.errors import ActionError, ErrorCode
+from core.errors import ActionError, ErrorCode
 
 __all__ = [
     "CLOSE_FLOOD",

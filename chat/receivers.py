@@ -1,4 +1,4 @@
-"""The chat app's answers to the community app's hooks (see server.community.signals)."""
+"""The chat app's answers to the community app's hooks (see community.signals)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from django.dispatch import receiver
 
 from chat import broadcast
 from chat.actions import rooms
-from server.community import signals
+from community import signals
 
 
 @receiver(signals.community_created)

@@ -30,7 +30,7 @@ from typing import Any
 from chat import protocol
 from chat.actions import reading
 from chat.outbox import frame, framed
-from server.policy import Actor
+from core.policy import Actor
 
 #: What one kept message costs besides its two frames (the pair, the deque's slot).
 _OVERHEAD = 100

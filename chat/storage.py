@@ -5,7 +5,7 @@ storage half of Synapse's handler/storage split): measured on a 2-vCPU machine, 
 ORM query costs 0.4–3 ms of Python, ten times the query's own round trip to PostgreSQL, and a send
 made of five ORM queries spent ~9 ms before its ack. The SQL is plain enough for both backends
 (PostgreSQL, and SQLite ≥ 3.35 for ``RETURNING``); values go through the model fields' own
-adaptation, and rows come back through ``server.rows``, converted as the ORM would.
+adaptation, and rows come back through ``core.rows``, converted as the ORM would.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from chat.models import Knock, Membership, Message, Room
-from server.clock import iso
-from server.community.models import Person
-from server.rows import Columns, as_datetime, saved
+from community.models import Person
+from core.clock import iso
+from core.rows import Columns, as_datetime, saved
 
 ROOM = Columns(Room)
 MEMBERSHIP = Columns(Membership)

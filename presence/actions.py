@@ -9,9 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from chat import broadcast
 from chat.models import Membership
-from server import policy
-from server.community.models import OFFICIAL_ROLES, Person
-from server.policy import Actor
+from community.models import OFFICIAL_ROLES, Person
+from core import policy
+from core.policy import Actor
 
 #: One typing event per person per room this often at most (per socket, then per person across
 #: their devices and the workers); clients expire the indicator themselves after TYPING_TTL_S,

@@ -35,11 +35,11 @@ from typing import Any
 from django.conf import settings
 
 from chat import broadcast
+from core.clock import iso
+from core.dbthreads import db
+from core.policy import Actor
 from presence import actions
 from presence.store import Change, Due, Local, MemoryStore, RedisStore, Store
-from server.clock import iso
-from server.dbthreads import db
-from server.policy import Actor
 
 log = logging.getLogger(__name__)
 

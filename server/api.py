@@ -7,8 +7,8 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
 
-from server.community.tokens import resolve_token
-from server.errors import ActionError, ErrorCode
+from community.tokens import resolve_token
+from core.errors import ActionError, ErrorCode
 
 
 class BearerAuth(HttpBearer):
@@ -64,7 +64,7 @@ def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
 
 def _mount_routers() -> None:
     from chat.api import router as chat_router
-    from server.community.api import router as community_router
+    from community.api import router as community_router
     from server.health import router as health_router
 
     api.add_router("/", health_router)

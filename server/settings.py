@@ -61,7 +61,7 @@ INSTALLED_APPS = [
     "channels",
     "ninja",
     "server",
-    "server.community",
+    "community",
     "chat",
     "presence",
 ]
@@ -126,9 +126,9 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             "timeout": env.float("LINLI_DB_POOL_TIMEOUT", default=3.0),
         }
 
-#: Handshakes a worker works on at once; the rest wait their turn in order (server/admission.py).
+#: Handshakes a worker works on at once; the rest wait their turn in order (serving/admission.py).
 LINLI_CONNECT_CONCURRENCY = env.int("LINLI_CONNECT_CONCURRENCY", default=8)
-#: Threads each worker runs database work on (server/dbthreads.py); 0: 4 on PostgreSQL, 1 on SQLite.
+#: Threads each worker runs database work on (core/dbthreads.py); 0: 4 on PostgreSQL, 1 on SQLite.
 LINLI_DB_THREADS = env.int("LINLI_DB_THREADS", default=0)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -163,8 +163,8 @@ if REDIS_URL:
     else:
         CHANNEL_LAYERS = {
             "default": {
-                # channels-redis' pub/sub layer with pipelined publishes (server/layers.py).
-                "BACKEND": "server.layers.PipelinedPubSubChannelLayer",
+                # channels-redis' pub/sub layer with pipelined publishes (serving/layers.py).
+                "BACKEND": "serving.layers.PipelinedPubSubChannelLayer",
                 "CONFIG": {"hosts": _layer_hosts, "prefix": LINLI_CHANNEL_PREFIX},
             }
         }
@@ -239,7 +239,7 @@ LINLI_SOCKETS_PER_PERSON = env.int("LINLI_SOCKETS_PER_PERSON", default=16)
 # limiter believes. Empty: the TCP peer (REMOTE_ADDR) is the client.
 LINLI_TRUSTED_PROXIES = env.list("LINLI_TRUSTED_PROXIES", default=[])
 
-# --- Garbage collection (server/heap.py) ---------------------------------------------------------
+# --- Garbage collection (serving/heap.py) ---------------------------------------------------------
 #: Long-lived state is frozen this often (seconds), so collections walk only what is new; 0: never.
 LINLI_GC_FREEZE_INTERVAL = env.float("LINLI_GC_FREEZE_INTERVAL", default=10.0)
 #: Everything is unfrozen and collected once this often (seconds): one full pause per interval.

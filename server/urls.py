@@ -6,5 +6,5 @@ from server.api import api
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
-    path("", include("server.community.urls")),
+    path("", include("community.urls")),
 ]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
-from server.community import actions
-from server.community.models import Community, Neighbourhood, Person, Role, Street
+from community import actions
+from community.models import Community, Neighbourhood, Person, Role, Street
 
 PASSWORD = "linli-test-pass"
 _serial = itertools.count(1)

@@ -1,10 +1,10 @@
-"""Handshakes take turns (server/admission.py); a closed connection is seen as closed."""
+"""Handshakes take turns (serving/admission.py); a closed connection is seen as closed."""
 
 import asyncio
 
 import pytest
 
-from server import admission, transport
+from serving import admission, transport
 
 
 class TwistedLike:

@@ -3,7 +3,7 @@
 import gc
 import weakref
 
-from server import heap
+from serving import heap
 
 
 class Node:

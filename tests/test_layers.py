@@ -1,4 +1,4 @@
-"""The pub/sub layer with pipelined publishes (server/layers.py), on a real Redis."""
+"""The pub/sub layer with pipelined publishes (serving/layers.py), on a real Redis."""
 
 import asyncio
 import os
@@ -8,7 +8,7 @@ import pytest
 from redis.asyncio.client import Pipeline
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from server.layers import PipelinedPubSubChannelLayer
+from serving.layers import PipelinedPubSubChannelLayer
 
 pytestmark = pytest.mark.postgres_redis
 

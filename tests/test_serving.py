@@ -1,4 +1,4 @@
-"""How daphne serves (server.serving): autobahn's debug-log text made only when a line is
+"""How daphne serves (serving.daphne_server): autobahn's debug-log text made only when a line is
 written; timeout checks a slice of the connections at a time."""
 
 import pprint
@@ -10,7 +10,7 @@ import autobahn.websocket.protocol as protocol
 import pytest
 from autobahn import util
 
-from server import serving
+from serving import daphne_server as serving
 
 
 @pytest.fixture(autouse=True)

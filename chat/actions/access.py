@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from chat import storage
 from chat.models import Membership, Room
-from server import policy
-from server.community.models import Person
-from server.policy import Actor
+from community.models import Person
+from core import policy
+from core.policy import Actor
 
 
 @dataclass(frozen=True, slots=True)

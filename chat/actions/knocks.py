@@ -19,10 +19,10 @@ from chat import broadcast, events, storage
 from chat.actions.messages import do_send
 from chat.actions.rooms import add_member
 from chat.models import Block, DirectPair, Knock, Message, Room, RoomKind
-from server import policy
-from server.community.models import Person
-from server.errors import ActionError, ErrorCode
-from server.policy import Actor
+from community.models import Person
+from core import policy
+from core.errors import ActionError, ErrorCode
+from core.policy import Actor
 
 #: Knocks one person may send in 24 hours: enough for a busy day, too few to spam a community.
 KNOCKS_PER_DAY = 20

@@ -19,10 +19,10 @@ from django.utils.translation import gettext_lazy as _
 from chat import broadcast, events, storage
 from chat.actions.access import RoomAccess, access_room
 from chat.models import Block, DirectPair, Membership, Message, Room, RoomKind
-from server import policy
-from server.community.models import Person
-from server.errors import ActionError, ErrorCode
-from server.policy import Actor
+from community.models import Person
+from core import policy
+from core.errors import ActionError, ErrorCode
+from core.policy import Actor
 
 #: Residents may correct a message for this long after sending it; after that it stands as sent.
 EDIT_WINDOW = timedelta(minutes=15)

@@ -16,10 +16,10 @@ from django.utils.translation import gettext_lazy as _
 from chat import broadcast, events
 from chat.actions.access import RoomAccess, access_room
 from chat.models import AuditEntry, Membership, Message, Pin, Room
-from server import policy
-from server.community.models import Person
-from server.errors import ActionError, ErrorCode
-from server.policy import Actor
+from community.models import Person
+from core import policy
+from core.errors import ActionError, ErrorCode
+from core.policy import Actor
 
 #: How many 议题 a room may have pinned at once: a pinned set is read at a glance, not scrolled.
 MAX_PINS = 10
@@ -79,7 +79,7 @@ def do_unpin(actor: Actor, room_id: int, seq: int) -> None:
 def do_mute(actor: Actor, room_id: int, person_id: int, minutes: int) -> str | None:
     """Mute a member for ``minutes`` (0 = until lifted). Returns ``until`` (ISO) or None.
 
-    Rules (in ``server.policy``): not oneself, not a cadre, an observer or the room's owner.
+    Rules (in ``core.policy``): not oneself, not a cadre, an observer or the room's owner.
     """
     access = _moderated(actor, room_id)
     if person_id == actor.person_id:

@@ -8,9 +8,9 @@ from chat import events, protocol, storage
 from chat.actions.access import access_room, observed_rooms
 from chat.actions.knocks import pending_knocks
 from chat.models import DirectPair, RoomKind
-from server import policy
-from server.community.models import Person
-from server.policy import Actor
+from community.models import Person
+from core import policy
+from core.policy import Actor
 
 
 def _page(room_id: int, low: int, high: int) -> list[dict[str, Any]]:

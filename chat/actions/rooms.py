@@ -17,10 +17,10 @@ from django.utils.translation import gettext_lazy as _
 from chat import broadcast, events
 from chat.actions.system import post_system_message
 from chat.models import JoinRequest, Membership, Room, RoomKind
-from server import policy
-from server.community.models import Community, Neighbourhood, Person, Role
-from server.errors import ActionError, ErrorCode
-from server.policy import Actor
+from community.models import Community, Neighbourhood, Person, Role
+from core import policy
+from core.errors import ActionError, ErrorCode
+from core.policy import Actor
 
 Rank = Membership.Rank
 TOPIC_CATEGORIES = ("互助", "闲置物品", "兴趣", "志愿", "议事", "其他")

@@ -1,7 +1,7 @@
 import pytest
 
 from chat.models import Room, RoomKind
-from server.policy import Actor
+from core.policy import Actor
 
 
 def actor(person) -> Actor:
@@ -34,7 +34,7 @@ import msgpack  # noqa: E402
 from channels.db import database_sync_to_async  # noqa: E402
 from channels.testing import WebsocketCommunicator  # noqa: E402
 
-from server.community.tokens import issue_token  # noqa: E402
+from community.tokens import issue_token  # noqa: E402
 
 TIMEOUT = 5
 

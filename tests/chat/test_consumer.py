@@ -364,7 +364,7 @@ async def test_a_message_stored_while_the_welcome_is_read_follows_the_welcome(
     tcast, while_welcome_is_read
 ):
     from chat.actions import messages
-    from server.policy import Actor
+    from core.policy import Actor
 
     bob = Actor.of(tcast.neighbour)
     garden = await in_thread(lambda: Room.objects.get(neighbourhood=tcast.garden).pk)

@@ -8,9 +8,9 @@ from channels.testing import WebsocketCommunicator
 from django.contrib.auth import SESSION_KEY
 from django.test import Client as HttpClient
 
-from server import admission
+from community.tokens import issue_token, revoke_token
 from server.asgi import application
-from server.community.tokens import issue_token, revoke_token
+from serving import admission
 from tests.chat.conftest import connect
 from tests.factories import PASSWORD
 
@@ -99,7 +99,7 @@ async def test_session_cookie_with_a_foreign_null_or_missing_origin_is_refused(t
 
 
 async def test_a_pending_applicant_gets_no_socket(tcast):
-    from server.community.models import Person
+    from community.models import Person
 
     pending = await database_sync_to_async(Person.objects.create)(
         username="waiting", display_name="等审核", community=tcast.community

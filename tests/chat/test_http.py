@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 
 from chat.actions import messages
-from server.community.tokens import issue_token
+from community.tokens import issue_token
 from tests.chat.conftest import actor
 
 

@@ -4,7 +4,7 @@ import pytest
 
 from chat.actions import knocks, messages
 from chat.models import Knock, Membership, Message
-from server.errors import ActionError, ErrorCode
+from core.errors import ActionError, ErrorCode
 from tests.chat.conftest import actor
 
 

@@ -3,8 +3,8 @@
 import pytest
 
 from chat.models import Membership, Room, RoomKind
-from server.community import actions as community_actions
-from server.community.models import Role
+from community import actions as community_actions
+from community.models import Role
 from tests.chat.conftest import actor
 
 
@@ -62,7 +62,7 @@ def test_new_neighbourhood_seats_the_communitys_cadres(cast):
 
 
 def test_approval_seats_the_applicant_and_announces_the_join(cast, garden_room):
-    from server.community.models import Person
+    from community.models import Person
 
     applicant = Person.objects.create(
         username="applicant",

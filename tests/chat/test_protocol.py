@@ -48,7 +48,7 @@ from chat.protocol import (
     error_frame,
     error_from,
 )
-from server.errors import ActionError
+from core.errors import ActionError
 
 JSON, MSGPACK = Encoding.JSON, Encoding.MSGPACK
 

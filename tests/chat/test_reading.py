@@ -4,7 +4,7 @@ import pytest
 
 from chat import protocol
 from chat.actions import knocks, messages, reading
-from server.errors import ActionError, ErrorCode
+from core.errors import ActionError, ErrorCode
 from tests.chat.conftest import actor
 
 

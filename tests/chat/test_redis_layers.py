@@ -19,7 +19,7 @@ def layer_settings(kind: str) -> dict:
     backend = {
         "core": "channels_redis.core.RedisChannelLayer",
         "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
-        "pipelined": "server.layers.PipelinedPubSubChannelLayer",
+        "pipelined": "serving.layers.PipelinedPubSubChannelLayer",
     }[kind]
     return {
         "default": {

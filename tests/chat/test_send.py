@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from chat.actions import messages, moderation
 from chat.models import Message
-from server.errors import ActionError, ErrorCode
+from core.errors import ActionError, ErrorCode
 from tests.chat.conftest import actor
 
 

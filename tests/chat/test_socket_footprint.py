@@ -10,15 +10,15 @@ import gc
 import pytest
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-from server import heap
-from server.community.models import Person
+from community.models import Person
+from serving import heap
 from tests.chat.conftest import connect
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def alive(cls) -> list:
-    """Every live instance of ``cls``, frozen ones included (``server.heap`` freezes)."""
+    """Every live instance of ``cls``, frozen ones included (``serving.heap`` freezes)."""
     reporting = heap._report_pause in gc.callbacks  # this pause is the test's, not a worker's
     if reporting:
         gc.callbacks.remove(heap._report_pause)

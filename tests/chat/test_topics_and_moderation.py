@@ -4,7 +4,7 @@ import pytest
 
 from chat.actions import messages, moderation, rooms
 from chat.models import AuditEntry, JoinRequest, Membership, Pin
-from server.errors import ActionError, ErrorCode
+from core.errors import ActionError, ErrorCode
 from tests.chat.conftest import actor
 
 

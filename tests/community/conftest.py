@@ -11,10 +11,10 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils import translation
 
-from server.community import actions
-from server.community.identity import make_id_number
-from server.community.tokens import issue_token
-from server.policy import Actor
+from community import actions
+from community.identity import make_id_number
+from community.tokens import issue_token
+from core.policy import Actor
 
 _ids = itertools.count(100)
 

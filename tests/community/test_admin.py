@@ -2,8 +2,8 @@
 
 import pytest
 
-from server.community import actions
-from server.community.models import Community, Person, PersonalDataAccess, Verification
+from community import actions
+from community.models import Community, Person, PersonalDataAccess, Verification
 from tests.factories import make_street
 
 

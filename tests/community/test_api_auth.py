@@ -2,7 +2,7 @@
 
 import pytest
 
-from server.community.models import ApiToken
+from community.models import ApiToken
 from tests.community.conftest import post_json
 from tests.factories import PASSWORD
 
@@ -120,7 +120,7 @@ def test_behind_a_trusted_proxy_the_forwarded_address_counts(api, cast, settings
 
 
 def test_a_pending_person_gets_403_pending_not_a_token(api, cast, join_input):
-    from server.community import actions
+    from community import actions
 
     person = actions.do_apply(**join_input())
     response = login(api, username=person.username, password="bright-river-42")

@@ -1,6 +1,6 @@
 """Joining over HTTP, end to end, and the errors an applicant sees (Chinese, or English)."""
 
-from server.community.models import Person, PersonalDataAccess, Verification
+from community.models import Person, PersonalDataAccess, Verification
 from tests.community.conftest import api_join_body, bearer, post_json
 from tests.factories import PASSWORD
 
@@ -224,7 +224,7 @@ def test_approving_twice_is_a_conflict(api, cast, join_input):
 
 
 def _other_cadre(cast):
-    from server.community.models import Role
+    from community.models import Role
     from tests.factories import make_person
 
     return make_person(cast.other_community, role=Role.CADRE)

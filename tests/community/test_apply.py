@@ -5,11 +5,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from server.community import actions
-from server.community.identity import hash_id_number, mask_id_number
-from server.community.models import Person, Verification
-from server.errors import ActionError, ErrorCode
-from server.policy import Actor
+from community import actions
+from community.identity import hash_id_number, mask_id_number
+from community.models import Person, Verification
+from core.errors import ActionError, ErrorCode
+from core.policy import Actor
 from tests.community.conftest import new_id_number
 from tests.factories import make_neighbourhood
 

@@ -5,8 +5,8 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from server.community.identity import hash_id_number
-from server.community.models import Community, InviteCode, Neighbourhood, Person, Role, Verification
+from community.identity import hash_id_number
+from community.models import Community, InviteCode, Neighbourhood, Person, Role, Verification
 from tests.community.conftest import new_id_number
 
 

@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.test import override_settings
 
-from server.community.identity import (
+from community.identity import (
     check_id_number,
     hash_id_number,
     id_check_char,
@@ -16,7 +16,7 @@ from server.community.identity import (
     mask_id_number,
     mask_phone,
 )
-from server.errors import ActionError, ErrorCode
+from core.errors import ActionError, ErrorCode
 
 # The standard's worked example: weights × digits = 189, 189 mod 11 = 2 → check character X.
 EXAMPLE_X = "11010519491231002X"

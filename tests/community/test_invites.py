@@ -3,10 +3,10 @@
 import pytest
 from django.core.management import call_command
 
-from server.community import actions
-from server.community.models import InviteCode
-from server.errors import ActionError, ErrorCode
-from server.policy import Actor
+from community import actions
+from community.models import InviteCode
+from core.errors import ActionError, ErrorCode
+from core.policy import Actor
 from tests.community.conftest import bearer, post_json
 
 

@@ -1,7 +1,7 @@
 """观察权限: an observer sees the communities of their own street, or their whole district."""
 
-from server.community.models import Role
-from server.policy import Actor, Place, may_observe
+from community.models import Role
+from core.policy import Actor, Place, may_observe
 from tests.factories import make_community, make_person, make_street
 
 

@@ -1,8 +1,8 @@
 """The browser pages: landing, login (rate limited), logout, and the join form."""
 
-from server.community import actions
-from server.community.models import Person, Verification
-from server.policy import Actor
+from community import actions
+from community.models import Person, Verification
+from core.policy import Actor
 from tests.factories import PASSWORD
 
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from server.accesslog import RedactingAccessLog, redact
 from server.management.commands.serve import daphne_args
+from serving.accesslog import RedactingAccessLog, redact
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -5,7 +5,7 @@ import pytest
 from channels.db import database_sync_to_async
 from websockets.asyncio.client import connect
 
-from server.community.tokens import issue_token
+from community.tokens import issue_token
 from tests.e2e.servers import workers
 
 TIMEOUT = 10

@@ -32,7 +32,7 @@ django.setup()
 from django.conf import settings
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 from chat.models import Room
-from server.community.tokens import issue_token
+from community.tokens import issue_token
 from tests.factories import make_cast
 cast = make_cast()
 people = ("resident", "neighbour", "party_member", "moderator", "resident_b")

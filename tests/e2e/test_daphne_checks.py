@@ -1,11 +1,11 @@
-"""Daphne's timeout checks still happen under Linli's sliced checker (server.serving)."""
+"""Daphne's timeout checks still happen under Linli's sliced checker (serving.daphne_server)."""
 
 import asyncio
 
 import pytest
 from websockets.exceptions import ConnectionClosed
 
-from server import serving
+from serving import daphne_server as serving
 from tests.e2e.conftest import Peer
 from tests.e2e.servers import workers
 

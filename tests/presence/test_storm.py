@@ -11,9 +11,9 @@ import time
 
 import pytest
 
+from core.policy import Actor
 from presence import online
 from presence.online import TICK_JITTER_S
-from server.policy import Actor
 from tests.chat.conftest import connect, room_id
 from tests.presence.conftest import presence_frames
 

@@ -12,13 +12,13 @@ APPLICATION = "server.asgi:application"
 
 #: Connections the kernel holds for the worker to accept (Twisted's default is 50). When
 #: thousands of clients reconnect at once, a full queue makes the kernel drop their handshakes
-#: half-done and reset them later; queued instead, they wait their turn (``server.admission``).
+#: half-done and reset them later; queued instead, they wait their turn (``serving.admission``).
 LISTEN_BACKLOG = 1024
 
 
 #: Seconds a handshake may wait for its turn before daphne drops it (daphne's default is 5, and
 #: it resets the connection). In a storm of reconnects a handshake waits behind those that came
-#: first (``server.admission``): resetting it after 5 s only makes the client start over later.
+#: first (``serving.admission``): resetting it after 5 s only makes the client start over later.
 HANDSHAKE_TIMEOUT_S = 30
 
 
@@ -80,7 +80,7 @@ def run_daphne(argv: list[str]) -> None:
     # Imported here: daphne.server installs Twisted's asyncio reactor on import.
     from daphne.cli import CommandLineInterface
 
-    from server.accesslog import RedactingServer
+    from serving.accesslog import RedactingServer
 
     cli = CommandLineInterface()
     cli.server_class = RedactingServer

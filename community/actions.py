@@ -2,7 +2,7 @@
 
 Consumers, HTTP views, the admin and management commands all call these. ``check_*`` validates
 and raises ``ActionError`` with nothing written; ``do_*`` and ``create_*`` make the change in one
-transaction and fire the hooks in ``server.community.signals`` inside it, so the rooms a new
+transaction and fire the hooks in ``community.signals`` inside it, so the rooms a new
 member is seated in commit together with the approval.
 """
 
@@ -18,8 +18,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from server.community.identity import check_id_number, check_phone, identity_fields
-from server.community.models import (
+from community.identity import check_id_number, check_phone, identity_fields
+from community.models import (
     Community,
     District,
     InviteCode,
@@ -30,14 +30,14 @@ from server.community.models import (
     Street,
     Verification,
 )
-from server.community.signals import (
+from community.signals import (
     community_created,
     neighbourhood_created,
     person_approved,
     person_changed,
 )
-from server.errors import ActionError, ErrorCode
-from server.policy import Actor, require_manage_invites, require_review_joins
+from core.errors import ActionError, ErrorCode
+from core.policy import Actor, require_manage_invites, require_review_joins
 
 
 def create_district(name: str) -> District:

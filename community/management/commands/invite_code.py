@@ -8,8 +8,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from server.community import actions, qr
-from server.errors import ActionError
+from community import actions, qr
+from core.errors import ActionError
 
 
 class Command(BaseCommand):

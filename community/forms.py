@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from server.community.models import Community
+from community.models import Community
 
 
 class JoinForm(forms.Form):

@@ -11,10 +11,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from server.community import actions, ratelimit
-from server.community.forms import JoinForm
-from server.community.models import Verification
-from server.errors import ActionError, ErrorCode
+from community import actions, ratelimit
+from community.forms import JoinForm
+from community.models import Verification
+from core.errors import ActionError, ErrorCode
 
 
 def rate_limited_page(request: HttpRequest, err: ActionError) -> HttpResponse:

@@ -24,7 +24,7 @@ from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from server.errors import ActionError, ErrorCode
+from core.errors import ActionError, ErrorCode
 
 log = logging.getLogger(__name__)
 
@@ -232,7 +232,7 @@ def check_invite(code: str, address: str):
     Raises:
         ActionError: ``rate_limited`` (nothing counted), or the lookup's own error (counted).
     """
-    from server.community.actions import check_invite_code
+    from community.actions import check_invite_code
 
     check_join_allowed(address)
     try:

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import server.community.models
+import community.models
 from django.conf import settings
 from django.db import migrations, models
 
@@ -73,7 +73,7 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'people',
             },
             managers=[
-                ('objects', server.community.models.PersonManager()),
+                ('objects', community.models.PersonManager()),
             ],
         ),
         migrations.CreateModel(

@@ -30,9 +30,9 @@ from django.http.cookie import parse_cookie
 from django.http.request import split_domain_port, validate_host
 from django.utils.crypto import constant_time_compare
 
-from server.community.models import Person
-from server.community.tokens import resolve_token
-from server.dbthreads import db
+from community.models import Person
+from community.tokens import resolve_token
+from core.dbthreads import db
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,15 +10,15 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
-from server.community import actions
-from server.community.identity import (
+from community import actions
+from community.identity import (
     check_id_number,
     check_phone,
     hash_id_number,
     identity_fields,
 )
-from server.community.models import Community, Person, Verification
-from server.errors import ActionError
+from community.models import Community, Person, Verification
+from core.errors import ActionError
 
 REQUIRED = (
     "username",

@@ -1,7 +1,7 @@
 """Model instances and values from hand-written SQL rows, converted as the ORM would.
 
 The few statements that run on every message or every connect are written out in SQL
-(``chat.storage``, ``server.community.tokens``): building an ORM query costs more Python than
+(``chat.storage``, ``community.tokens``): building an ORM query costs more Python than
 the query's own round trip. Their rows come back raw — on SQLite a datetime is naive text, a
 boolean is 0 or 1 — so they pass through here to look exactly like what the ORM returns.
 """

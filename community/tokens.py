@@ -11,12 +11,12 @@ from datetime import timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
-from server.community.models import ApiToken, Person
-from server.community.signals import token_revoked
-from server.rows import Columns, as_datetime
+from community.models import ApiToken, Person
+from community.signals import token_revoked
+from core.rows import Columns, as_datetime
 
 PERSON = Columns(Person)
-#: Every WebSocket connect starts here, so it is one hand-written statement (see server.rows).
+#: Every WebSocket connect starts here, so it is one hand-written statement (see core.rows).
 _RESOLVE_SQL = (
     f"SELECT t.id, t.last_used_at, {PERSON.select('p')}"
     " FROM community_apitoken t JOIN community_person p ON p.id = t.person_id"

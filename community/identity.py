@@ -22,7 +22,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from server.errors import ActionError, ErrorCode
+from core.errors import ActionError, ErrorCode
 
 #: GB 11643-1999 weights for the first 17 characters (2^(18-i) mod 11).
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)

@@ -4,6 +4,6 @@ from django.apps import AppConfig
 class CommunityConfig(AppConfig):
     """Communities and the people in them: structure, real-name joining, authentication."""
 
-    name = "server.community"
+    name = "community"
     label = "community"
     verbose_name = "社区与居民 Communities and people"

@@ -1,7 +1,7 @@
 """HTTP API of the community app: tokens, joining, the caller's profile, and join review.
 
-Views translate HTTP to actions and back; the rules live in ``server.community.actions`` and
-``server.policy``. Errors are ``ActionError``s, turned into ``{"error": {...}}`` by ``server.api``.
+Views translate HTTP to actions and back; the rules live in ``community.actions`` and
+``core.policy``. Errors are ``ActionError``s, turned into ``{"error": {...}}`` by ``server.api``.
 """
 
 from __future__ import annotations
@@ -15,10 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router, Status
 
-from server.api import AUTH, BearerAuth, error_response
-from server.community import actions, qr, ratelimit
-from server.community.models import Person, Verification
-from server.community.schemas import (
+from community import actions, qr, ratelimit
+from community.models import Person, Verification
+from community.schemas import (
     ApplicationOut,
     ApplicationStatusOut,
     ErrorOut,
@@ -36,9 +35,10 @@ from server.community.schemas import (
     status_out,
     user_out,
 )
-from server.community.tokens import issue_token, revoke_token
-from server.errors import ActionError, ErrorCode
-from server.policy import Actor
+from community.tokens import issue_token, revoke_token
+from core.errors import ActionError, ErrorCode
+from core.policy import Actor
+from server.api import AUTH, BearerAuth, error_response
 
 router = Router(tags=["community"])
 

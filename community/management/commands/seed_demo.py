@@ -15,10 +15,10 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from server.community import actions, qr
-from server.community.identity import identity_fields, make_id_number
-from server.community.models import Community, Neighbourhood, Person, Role, Street
-from server.errors import ActionError
+from community import actions, qr
+from community.identity import identity_fields, make_id_number
+from community.models import Community, Neighbourhood, Person, Role, Street
+from core.errors import ActionError
 
 DEMO_PASSWORD = "linli-demo"
 DISTRICT = "宝山区"

@@ -117,7 +117,7 @@ class Person(AbstractBaseUser, PermissionsMixin):
     show_building = models.BooleanField(default=False)
     language = models.CharField(max_length=10, default="zh-hans")
 
-    # Real-name data, never stored in clear (see server.community.identity).
+    # Real-name data, never stored in clear (see community.identity).
     real_name = models.CharField(max_length=60, blank=True)
     id_hash = models.CharField(max_length=64, blank=True, db_index=True)
     id_masked = models.CharField(max_length=24, blank=True)

@@ -3,7 +3,7 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import include, path
 
-from server.community import views
+from community import views
 
 urlpatterns = [
     path("", views.landing, name="landing"),

@@ -11,8 +11,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from server.clock import iso
-from server.community.models import (
+from community.models import (
     COORDINATION_ROLES,
     OFFICIAL_ROLES,
     Community,
@@ -20,7 +19,8 @@ from server.community.models import (
     Role,
     Verification,
 )
-from server.errors import ActionError, ErrorCode
+from core.clock import iso
+from core.errors import ActionError, ErrorCode
 
 
 @dataclass(frozen=True, slots=True)

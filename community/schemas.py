@@ -6,7 +6,7 @@ from datetime import datetime
 
 from ninja import Field, Schema
 
-from server.community.models import Person
+from community.models import Person
 
 
 class ErrorDetail(Schema):

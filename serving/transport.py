@@ -3,7 +3,7 @@
 ASGI hides the connection, but the ``send`` callable leads back to it under both serving layers
 Linli knows (daphne: ``partial(server.handle_reply, protocol)``; uvicorn: the protocol's bound
 method). Linli reads two things there: how many bytes wait unsent (``chat.outbox``) and whether
-the client has already gone (``server.admission``).
+the client has already gone (``serving.admission``).
 """
 
 from __future__ import annotations

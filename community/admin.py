@@ -12,9 +12,9 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
-from server.community import actions as community_actions
-from server.community import qr
-from server.community.models import (
+from community import actions as community_actions
+from community import qr
+from community.models import (
     Community,
     District,
     InviteCode,
@@ -24,9 +24,9 @@ from server.community.models import (
     Street,
     Verification,
 )
-from server.community.views import guard_login
-from server.errors import ActionError
-from server.policy import Actor
+from community.views import guard_login
+from core.errors import ActionError
+from core.policy import Actor
 
 # The admin's own login page is a password form too: same limit as /accounts/login/ and the API.
 admin.site.login = guard_login(admin.site.login)

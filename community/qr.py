@@ -14,7 +14,7 @@ import segno
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from server.community.models import InviteCode
+from community.models import InviteCode
 
 #: Pixels per QR module: 10 makes a ~370 px PNG that stays sharp on a phone screen.
 PNG_SCALE = 10

@@ -90,7 +90,7 @@ def create_token(request: HttpRequest, body: TokenIn):
     if person is None:
         ratelimit.record_login_failure(body.username, address)
         raise ActionError(ErrorCode.UNAUTHORIZED, _("用户名或密码不正确。"))
-    ratelimit.record_login_success(body.username)
+    ratelimit.record_login_success(body.username, address)
     if not person.is_approved:
         raise application_status_error(person)
     return {"token": issue_token(person), "user": user_out(person)}
@@ -147,6 +147,7 @@ def join(request: HttpRequest, body: JoinIn):
     address = ratelimit.client_address(request)
     try:
         ratelimit.check_join_allowed(address)
+        ratelimit.spend_application(address)
     except ActionError as err:
         return _limited(request, err)
     try:

@@ -1,8 +1,9 @@
-"""Failure-counting rate limits for password guessing and join spam (BAD-INPUTS E6).
+"""Rate limits for password guessing and join spam (BAD-INPUTS E6).
 
 Counters live in Django's cache: Redis when ``REDIS_URL`` is set, so every worker process shares
-them; LocMem otherwise, which is right for the embedded single-process server. Only failures are
-counted, so a person who types their password correctly is never slowed down.
+them; LocMem otherwise, which is right for the embedded single-process server. Logins count
+failures only, so a person who types their password correctly is never slowed down; join
+applications count every submission, since each costs a password hash.
 
 The window slides: the count is the current fixed window's failures plus the previous window's,
 weighted by how much of it still overlaps (the "sliding window counter" of the ``limits``
@@ -28,15 +29,23 @@ from core.errors import ActionError, ErrorCode
 
 log = logging.getLogger(__name__)
 
-#: Logins: 5 failures per 15 minutes per username and per client address. A person who forgot
+#: Logins: 5 failures per 15 minutes per (username, client address) pair. A person who forgot
 #: their password gets a handful of tries; a guesser gets 480 a day instead of thousands a second.
+#: Counted per pair, not per username: a guesser at one address must not lock the real person
+#: out from every other address (OWASP's authentication cheat sheet; django-axes' default).
 LOGIN_MAX_FAILURES = 5
 LOGIN_WINDOW_S = 15 * 60
+#: ... plus a budget per address across all usernames, so one address cannot try 5 passwords on
+#: each of a community's thousand usernames. A home router or an office shares one address: 30.
+LOGIN_ADDRESS_MAX_FAILURES = 30
 #: Join applications: refused applications per address per hour. Generous for a family applying
 #: together from one home router; low enough that "this ID number already applied here" cannot
 #: be used to probe who lives in a community.
 JOIN_MAX_FAILURES = 20
 JOIN_WINDOW_S = 60 * 60
+#: Join applications submitted per address per hour, accepted or not: each one costs a password
+#: hash (hundreds of milliseconds of a worker's CPU) and a row for a cadre to review.
+JOIN_MAX_APPLICATIONS = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +60,22 @@ def login_limit() -> Limit:
         "login",
         getattr(settings, "LINLI_LOGIN_MAX_FAILURES", LOGIN_MAX_FAILURES),
         getattr(settings, "LINLI_LOGIN_WINDOW_S", LOGIN_WINDOW_S),
+    )
+
+
+def login_address_limit() -> Limit:
+    return Limit(
+        "login",
+        getattr(settings, "LINLI_LOGIN_ADDRESS_MAX_FAILURES", LOGIN_ADDRESS_MAX_FAILURES),
+        getattr(settings, "LINLI_LOGIN_WINDOW_S", LOGIN_WINDOW_S),
+    )
+
+
+def applications_limit() -> Limit:
+    return Limit(
+        "apply",
+        getattr(settings, "LINLI_JOIN_MAX_APPLICATIONS", JOIN_MAX_APPLICATIONS),
+        getattr(settings, "LINLI_JOIN_WINDOW_S", JOIN_WINDOW_S),
     )
 
 
@@ -171,39 +196,44 @@ def _raise_limited(seconds: int) -> None:
 # --- Logins -----------------------------------------------------------------------------------
 
 
-def _login_buckets(username: str, address: str) -> list[str]:
-    limit = login_limit()
-    return [
-        _bucket(limit, "user", username.strip().casefold()),
-        _bucket(limit, "addr", address),
-    ]
+def _pair_bucket(username: str, address: str) -> str:
+    return _bucket(login_limit(), "pair", f"{username.strip().casefold()}\n{address}")
+
+
+def _address_bucket(address: str) -> str:
+    return _bucket(login_address_limit(), "addr", address)
 
 
 def check_login_allowed(username: str, address: str) -> None:
     """Refuse before the password is even checked, so a locked-out guesser learns nothing.
 
     Raises:
-        ActionError: ``rate_limited`` with ``retry_after`` (seconds).
+        ActionError: ``rate_limited`` with ``retry_after`` (seconds), once this address has
+            failed too often for this username, or for all usernames together.
     """
-    wait = retry_after(login_limit(), _login_buckets(username, address))
-    if wait is not None:
-        _raise_limited(wait)
+    waits = [
+        retry_after(login_limit(), [_pair_bucket(username, address)]),
+        retry_after(login_address_limit(), [_address_bucket(address)]),
+    ]
+    found = [w for w in waits if w is not None]
+    if found:
+        _raise_limited(max(found))
 
 
 def record_login_failure(username: str, address: str) -> None:
-    record_failure(login_limit(), _login_buckets(username, address))
+    record_failure(login_limit(), [_pair_bucket(username, address)])
+    record_failure(login_address_limit(), [_address_bucket(address)])
 
 
-def record_login_success(username: str) -> None:
-    """Forget the username's failures (only the password holder can do this).
+def record_login_success(username: str, address: str) -> None:
+    """Forget this address's failures for the username (only the password holder can do this).
 
-    The address's failures are kept: otherwise a guesser with an account of their own could log
+    The address's own budget is kept: otherwise a guesser with an account of their own could log
     into it between guesses and reset their address.
     """
     limit = login_limit()
-    bucket = _bucket(limit, "user", username.strip().casefold())
-    now = time.time()
-    current, previous, _elapsed = _window_keys(bucket, limit.window_s, now)
+    bucket = _pair_bucket(username, address)
+    current, previous, _elapsed = _window_keys(bucket, limit.window_s, time.time())
     try:
         cache.delete_many([current, previous])
     except Exception:
@@ -224,6 +254,21 @@ def check_join_allowed(address: str) -> None:
 def record_join_failure(address: str) -> None:
     limit = join_limit()
     record_failure(limit, [_bucket(limit, "addr", address)])
+
+
+def spend_application(address: str) -> None:
+    """Count one submitted application against the address, or refuse it before any work.
+
+    Raises:
+        ActionError: ``rate_limited`` once the address has submitted ``JOIN_MAX_APPLICATIONS``
+            within the window (nothing counted then).
+    """
+    limit = applications_limit()
+    bucket = _bucket(limit, "addr", address)
+    wait = retry_after(limit, [bucket])
+    if wait is not None:
+        _raise_limited(wait)
+    record_failure(limit, [bucket])
 
 
 def check_invite(code: str, address: str):

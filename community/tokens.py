@@ -1,6 +1,8 @@
 """Bearer tokens for non-browser clients (PROTOCOL.md: ``POST/DELETE /api/v1/auth/token``).
 
-Only the SHA-256 of a token is stored; the token itself is shown once, when issued.
+Only the SHA-256 of a token is stored; the token itself is shown once, when issued. A token lives
+``LINLI_TOKEN_TTL_DAYS`` from its issue (OWASP: bound every session's lifetime); after that it
+is refused at the handshake and over HTTP alike, and the client logs in again.
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -18,13 +21,17 @@ from core.rows import Columns, as_datetime
 PERSON = Columns(Person)
 #: Every WebSocket connect starts here, so it is one hand-written statement (see core.rows).
 _RESOLVE_SQL = (
-    f"SELECT t.id, t.last_used_at, {PERSON.select('p')}"
+    f"SELECT t.id, t.created_at, t.last_used_at, {PERSON.select('p')}"
     " FROM community_apitoken t JOIN community_person p ON p.id = t.person_id"
     " WHERE t.key_hash = %s"
 )
 
 #: ``last_used_at`` is rewritten at most this often: a reconnect storm must not be a write storm.
 LAST_USED_PRECISION = timedelta(hours=1)
+
+
+def token_lifetime() -> timedelta:
+    return timedelta(days=settings.LINLI_TOKEN_TTL_DAYS)
 
 
 def issue_token(person: Person) -> str:
@@ -35,7 +42,8 @@ def issue_token(person: Person) -> str:
 
 
 def resolve_token(key: str) -> tuple[Person, int] | None:
-    """The approved person behind a token and the token's id; None if unknown, revoked, inactive."""
+    """The approved person behind a token and the token's id; None if unknown, revoked, expired
+    or the person inactive."""
     if not key or len(key) > 200:
         return None
     with connection.cursor() as cursor:
@@ -43,10 +51,11 @@ def resolve_token(key: str) -> tuple[Person, int] | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    token_id, last_used_at, person = row[0], as_datetime(row[1]), PERSON.load(row[2:])
-    if not person.is_approved:
-        return None
+    token_id, created_at, last_used_at = row[0], as_datetime(row[1]), as_datetime(row[2])
+    person = PERSON.load(row[3:])
     now = timezone.now()
+    if not person.is_approved or created_at + token_lifetime() <= now:
+        return None
     if last_used_at is None or now - last_used_at > LAST_USED_PRECISION:
         ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
     return person, token_id

@@ -47,7 +47,7 @@ def guard_login(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
             return rate_limited_page(request, err)
         response = view(request, *args, **kwargs)
         if response.status_code == 302:
-            ratelimit.record_login_success(username)
+            ratelimit.record_login_success(username, address)
         elif username and request.POST.get("password"):
             ratelimit.record_login_failure(username, address)
         return response
@@ -80,6 +80,10 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
     community = invite.community
     form = JoinForm(request.POST or None, community=community)
     if request.method == "POST" and form.is_valid():
+        try:
+            ratelimit.spend_application(address)
+        except ActionError as err:
+            return rate_limited_page(request, err)
         try:
             person = actions.do_apply(invite_code=invite.code, **form.cleaned_data)
         except ActionError as err:

@@ -1,9 +1,9 @@
 """Who is at the other end of a WebSocket handshake.
 
-Browsers authenticate with the Django session cookie, and then the ``Origin`` must be one of
-``ALLOWED_HOSTS`` (a cookie rides along on cross-site requests; a bearer token does not). Other
-clients send ``Authorization: Bearer <token>`` or ``?token=<token>`` and may send no Origin.
-Anyone else is nobody, and the consumer refuses the handshake.
+Browsers authenticate with the Django session cookie, and then the ``Origin`` must be the
+page's own scheme, host and port (a cookie rides along on cross-site requests; a bearer token
+does not). Other clients send ``Authorization: Bearer <token>`` or ``?token=<token>`` and may
+send no Origin. Anyone else is nobody, and the consumer refuses the handshake.
 
 ``identify`` answers once, at the handshake, and leaves the scope as it found it: nothing here
 keeps the person's row alive for the hours a socket stays open (the consumer keeps an
@@ -74,19 +74,57 @@ def bearer_token(scope: dict[str, Any]) -> str | None:
 
 
 def origin_allowed(scope: dict[str, Any]) -> bool:
-    """True when the Origin header names a host in ALLOWED_HOSTS (never a missing or null one)."""
+    """True when the Origin is the handshake's own origin, as Django's CSRF check decides it.
+
+    Scheme, host and port must all match the ``Host`` the browser connected to (which must be in
+    ALLOWED_HOSTS), or the Origin must be one of CSRF_TRUSTED_ORIGINS: ``http://localhost:1`` is
+    another site than ``http://localhost:8000``. Never a missing or ``null`` Origin.
+    """
     origin = _header(scope, b"origin")
-    if not origin or origin == "null":
+    host = _header(scope, b"host")
+    if not origin or origin == "null" or not host or not _host_allowed(host):
         return False
-    parsed = urlparse(origin)
-    if parsed.scheme not in ("http", "https", "ws", "wss") or not parsed.hostname:
-        return False
-    host = parsed.netloc.rsplit("@", 1)[-1]
+    own = _site(f"{'https' if _secure(scope) else 'http'}://{host}")
+    seen = _site(origin)
+    if seen is not None and seen == own:
+        return True
+    return any(_site(trusted) == seen for trusted in settings.CSRF_TRUSTED_ORIGINS)
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _site(url: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) of an http(s) origin, the default port filled in; None if malformed."""
+    parsed = urlparse(url)
+    if parsed.scheme not in _DEFAULT_PORTS or not parsed.hostname or "@" in parsed.netloc:
+        return None
+    try:
+        port = parsed.port or _DEFAULT_PORTS[parsed.scheme]
+    except ValueError:
+        return None
+    return parsed.scheme, parsed.hostname, port
+
+
+def _host_allowed(host: str) -> bool:
     domain, _port = split_domain_port(host)
     allowed = list(settings.ALLOWED_HOSTS)
     if settings.DEBUG and not allowed:
-        allowed = ["127.0.0.1", "localhost", "[::1]"]
+        allowed = [".localhost", "127.0.0.1", "[::1]"]  # as Django's HttpRequest.get_host
     return bool(domain) and validate_host(domain, allowed)
+
+
+def _secure(scope: dict[str, Any]) -> bool:
+    """Whether the browser reached us over TLS: directly, or through SECURE_PROXY_SSL_HEADER."""
+    if scope.get("scheme") in ("wss", "https"):
+        return True
+    proxy = getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
+    if not proxy:
+        return False
+    name, value = proxy
+    header = name.removeprefix("HTTP_").replace("_", "-").lower().encode("latin-1")
+    got = _header(scope, header)
+    return got is not None and got.split(",", 1)[0].strip() == value
 
 
 def session_key(scope: dict[str, Any]) -> str | None:

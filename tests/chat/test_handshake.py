@@ -27,6 +27,10 @@ async def handshake(path="/ws/v1", headers=None, subprotocols=None):
     return connected, detail
 
 
+#: What a browser on the page http://localhost:8000/ sends with its handshake.
+SAME_SITE = [(b"host", b"localhost:8000"), (b"origin", b"http://localhost:8000")]
+
+
 def session_cookie(person) -> bytes:
     client = HttpClient()
     assert client.login(username=person.username, password=PASSWORD)
@@ -48,6 +52,12 @@ async def test_a_revoked_token_is_refused(tcast):
     assert (await handshake(f"/ws/v1?token={token}"))[0] is False
 
 
+async def test_an_expired_token_is_refused(tcast, settings):
+    token = await database_sync_to_async(issue_token)(tcast.resident)
+    settings.LINLI_TOKEN_TTL_DAYS = 0
+    assert (await handshake(f"/ws/v1?token={token}"))[0] is False
+
+
 async def test_bearer_header_without_origin_is_accepted(tcast):
     token = await database_sync_to_async(issue_token)(tcast.resident)
     assert (await handshake(headers=[(b"authorization", f"Bearer {token}".encode())]))[0]
@@ -55,7 +65,7 @@ async def test_bearer_header_without_origin_is_accepted(tcast):
 
 async def test_session_cookie_with_our_origin_is_accepted(tcast):
     cookie = await database_sync_to_async(session_cookie)(tcast.resident)
-    headers = [(b"cookie", cookie), (b"origin", b"http://localhost:8000")]
+    headers = [(b"cookie", cookie), *SAME_SITE]
     assert (await handshake(headers=headers))[0]
 
 
@@ -67,13 +77,13 @@ async def test_a_session_whose_password_changed_since_login_is_refused(tcast):
         tcast.resident.save()
 
     await database_sync_to_async(change_password)()
-    headers = [(b"cookie", cookie), (b"origin", b"http://localhost:8000")]
+    headers = [(b"cookie", cookie), *SAME_SITE]
     assert (await handshake(headers=headers))[0] is False
 
 
 async def test_a_bad_token_does_not_fall_back_to_the_session_cookie(tcast):
     cookie = await database_sync_to_async(session_cookie)(tcast.resident)
-    headers = [(b"cookie", cookie), (b"origin", b"http://localhost:8000")]
+    headers = [(b"cookie", cookie), *SAME_SITE]
     assert (await handshake("/ws/v1?token=not-a-token", headers=headers))[0] is False
 
 
@@ -91,11 +101,52 @@ async def test_the_chat_path_is_found_below_the_servers_root_path(tcast):
     await communicator.disconnect()
 
 
-@pytest.mark.parametrize("origin", [b"https://evil.example", b"null", None])
+@pytest.mark.parametrize(
+    "origin",
+    [
+        b"https://evil.example",
+        b"null",
+        None,
+        b"http://localhost:1",  # the same host on another port is another site
+        b"https://localhost:8000",  # and so is another scheme
+        b"http://localhost",
+    ],
+)
 async def test_session_cookie_with_a_foreign_null_or_missing_origin_is_refused(tcast, origin):
     cookie = await database_sync_to_async(session_cookie)(tcast.resident)
-    headers = [(b"cookie", cookie)] + ([(b"origin", origin)] if origin else [])
+    headers = [(b"cookie", cookie), (b"host", b"localhost:8000")]
+    headers += [(b"origin", origin)] if origin else []
     assert (await handshake(headers=headers))[0] is False
+
+
+async def test_session_cookie_with_a_host_outside_allowed_hosts_is_refused(tcast):
+    cookie = await database_sync_to_async(session_cookie)(tcast.resident)
+    headers = [(b"cookie", cookie), (b"host", b"evil.example"), (b"origin", b"http://evil.example")]
+    assert (await handshake(headers=headers))[0] is False
+
+
+async def test_session_cookie_from_a_csrf_trusted_origin_is_accepted(tcast, settings):
+    settings.CSRF_TRUSTED_ORIGINS = ["https://linli.example.cn"]
+    settings.ALLOWED_HOSTS = ["linli.example.cn", "127.0.0.1"]
+    cookie = await database_sync_to_async(session_cookie)(tcast.resident)
+    headers = [
+        (b"cookie", cookie),
+        (b"host", b"linli.example.cn"),
+        (b"origin", b"https://linli.example.cn"),
+    ]
+    assert (await handshake(headers=headers))[0]
+
+
+async def test_session_cookie_through_a_tls_proxy_matches_the_https_origin(tcast, settings):
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    cookie = await database_sync_to_async(session_cookie)(tcast.resident)
+    headers = [
+        (b"cookie", cookie),
+        (b"host", b"localhost"),
+        (b"x-forwarded-proto", b"https"),
+        (b"origin", b"https://localhost"),
+    ]
+    assert (await handshake(headers=headers))[0]
 
 
 async def test_a_pending_applicant_gets_no_socket(tcast):

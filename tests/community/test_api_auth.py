@@ -47,31 +47,50 @@ def test_deleting_a_token_leaves_the_persons_other_tokens(api, cast):
     assert api.get("/api/v1/me", headers={"Authorization": f"Bearer {second}"}).status_code == 200
 
 
+def test_a_token_works_until_its_lifetime_ends(api, cast, settings):
+    import time_machine
+
+    settings.LINLI_TOKEN_TTL_DAYS = 30
+    with time_machine.travel(1_900_000_000, tick=False) as traveller:
+        headers = {"Authorization": f"Bearer {login(api).json()['token']}"}
+        traveller.shift(30 * 86400 - 60)
+        assert api.get("/api/v1/me", headers=headers).status_code == 200
+        traveller.shift(60)
+        assert api.get("/api/v1/me", headers=headers).status_code == 401
+
+
 def test_deleting_without_a_token_is_401(api, cast):
     assert api.delete(TOKEN_URL).status_code == 401
 
 
-def test_guessing_one_username_is_429_after_five_failures(api, cast):
-    for attempt in range(5):
-        # From a new address every time: the per-username limit still holds.
-        assert login(api, password="guess", REMOTE_ADDR=f"10.0.0.{attempt}").status_code == 401
-    response = login(api, password="guess", REMOTE_ADDR="10.0.0.99")
+def test_guessing_one_username_from_one_address_is_429_after_five_failures(api, cast):
+    for _attempt in range(5):
+        assert login(api, password="guess", REMOTE_ADDR="10.0.0.1").status_code == 401
+    response = login(api, password="guess", REMOTE_ADDR="10.0.0.1")
     assert response.status_code == 429
     error = response.json()["error"]
     assert error["code"] == "rate_limited" and error["retry_after"] > 0
     assert int(response["Retry-After"]) == error["retry_after"]
 
 
+def test_a_guesser_at_one_address_does_not_lock_the_person_out_at_another(api, cast):
+    for _attempt in range(6):
+        login(api, password="guess", REMOTE_ADDR="10.0.0.66")
+    assert login(api, REMOTE_ADDR="10.0.0.7").status_code == 200
+
+
+def test_one_address_has_a_failure_budget_across_all_usernames(api, cast, settings):
+    settings.LINLI_LOGIN_ADDRESS_MAX_FAILURES = 8
+    for attempt in range(8):
+        assert login(api, username=f"u{attempt}", password="guess").status_code == 401
+    assert login(api, username="owners", password=PASSWORD).status_code == 429
+    assert login(api, username="owners", REMOTE_ADDR="10.0.0.8").status_code == 200
+
+
 def test_the_right_password_is_refused_too_while_limited(api, cast):
     for _attempt in range(5):
         login(api, password="guess")
     assert login(api).status_code == 429
-
-
-def test_guessing_from_one_address_is_429_across_usernames(api, cast):
-    for name in ["resident", "neighbour", "cadre", "mod", "police"]:
-        assert login(api, username=name, password="guess").status_code == 401
-    assert login(api, username="owners", password=PASSWORD).status_code == 429
 
 
 def test_the_limit_is_lifted_when_the_window_has_passed(api, cast):
@@ -90,15 +109,16 @@ def test_successful_logins_are_not_counted(api, cast):
         assert login(api).status_code == 200
 
 
-def test_a_success_forgives_the_usernames_earlier_failures(api, cast):
-    for attempt in range(4):
-        login(api, password="guess", REMOTE_ADDR=f"10.0.1.{attempt}")
-    assert login(api, REMOTE_ADDR="10.0.2.1").status_code == 200
-    for attempt in range(4):
-        assert login(api, password="guess", REMOTE_ADDR=f"10.0.3.{attempt}").status_code == 401
+def test_a_success_forgives_that_addresss_earlier_failures_for_the_username(api, cast):
+    for _attempt in range(4):
+        login(api, password="guess")
+    assert login(api).status_code == 200
+    for _attempt in range(4):
+        assert login(api, password="guess").status_code == 401
 
 
-def test_a_spoofed_forwarded_for_does_not_escape_the_address_limit(api, cast):
+def test_a_spoofed_forwarded_for_does_not_escape_the_address_limit(api, cast, settings):
+    settings.LINLI_LOGIN_ADDRESS_MAX_FAILURES = 5
     for attempt in range(5):
         login(
             api, username=f"u{attempt}", password="guess", HTTP_X_FORWARDED_FOR=f"1.2.3.{attempt}"
@@ -112,6 +132,7 @@ def test_a_spoofed_forwarded_for_does_not_escape_the_address_limit(api, cast):
 @pytest.mark.parametrize("proxies", [["127.0.0.1"], ["127.0.0.0/8"]])
 def test_behind_a_trusted_proxy_the_forwarded_address_counts(api, cast, settings, proxies):
     settings.LINLI_TRUSTED_PROXIES = proxies
+    settings.LINLI_LOGIN_ADDRESS_MAX_FAILURES = 5
     for attempt in range(5):
         login(api, username=f"u{attempt}", password="guess", HTTP_X_FORWARDED_FOR="1.2.3.4")
     blocked = login(api, username="u9", password="guess", HTTP_X_FORWARDED_FOR="1.2.3.4")

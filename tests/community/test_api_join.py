@@ -131,6 +131,24 @@ def test_repeated_bad_applications_from_one_address_are_rate_limited(
     assert response.json()["error"]["retry_after"] > 0
 
 
+def test_applications_from_one_address_are_rate_limited_even_when_each_succeeds(
+    api, cast, join_input, settings
+):
+    settings.LINLI_JOIN_MAX_APPLICATIONS = 3
+    for _attempt in range(3):
+        assert post_json(api, "/api/v1/join", api_join_body(join_input())).status_code == 201
+    response = post_json(api, "/api/v1/join", api_join_body(join_input()))
+    assert response.status_code == 429
+    assert response.json()["error"]["retry_after"] > 0
+
+
+def test_the_application_limit_is_per_address(api, cast, join_input, settings):
+    settings.LINLI_JOIN_MAX_APPLICATIONS = 1
+    post_json(api, "/api/v1/join", api_join_body(join_input()))
+    other = post_json(api, "/api/v1/join", api_join_body(join_input()), REMOTE_ADDR="10.9.9.9")
+    assert other.status_code == 201
+
+
 def test_me_shows_the_callers_masked_id_and_phone(api, cast):
     cast.resident.id_masked, cast.resident.phone_masked = "3101**********1234", "138****5678"
     cast.resident.save()

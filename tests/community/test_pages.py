@@ -110,6 +110,14 @@ def test_the_join_form_shows_the_error_and_creates_nothing(client, cast, invite,
     assert not Person.objects.filter(username="xiaolin").exists()
 
 
+def test_the_join_form_is_rate_limited_per_address(client, cast, invite, join_input, settings):
+    settings.LINLI_JOIN_MAX_APPLICATIONS = 1
+    client.post(f"/join/{invite.code}", form_body(join_input()))
+    response = client.post(f"/join/{invite.code}", form_body(join_input(username="second")))
+    assert response.status_code == 429
+    assert not Person.objects.filter(username="second").exists()
+
+
 def test_the_pages_speak_english_to_an_english_browser(client, cast, invite):
     page = client.get(f"/join/{invite.code}", headers={"Accept-Language": "en"}).content.decode()
     assert "Real name" in page and "Submit" in page

@@ -1,12 +1,19 @@
 import pytest
 
 from chat.models import Room, RoomKind
+from chat.protocol import Encoding
 from core.policy import Actor
 
 
 def actor(person) -> Actor:
     person.refresh_from_db()
     return Actor.of(person)
+
+
+@pytest.fixture(params=[Encoding.JSON, Encoding.MSGPACK], ids=["json", "msgpack"])
+def wire(request) -> Encoding:
+    """A wire test runs once per encoding: the same frame gets the same answer in both."""
+    return request.param
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """Bad input over a live socket: a clear error, the socket stays open, nothing is stored.
 
-The codec's own cases are in test_protocol.py; these prove the consumer survives each class and
+The codec's own cases are in test_protocol_*.py; these prove the consumer survives each class and
 that the contract's error reaches the client with its ``ref``.
 """
 

@@ -359,6 +359,13 @@ FIGURES = {
 }
 
 
+# Beside every scenario's latencies: how long the worker's event loop stood still at worst
+# (serving/loopwatch.py; Linli only, the peers have no probe).
+for _figures in FIGURES.values():
+    _figures.append(
+        ("longest event-loop stall (ms)", lambda r: r.get("loop_stall_max_ms"), LOWER)
+    )
+
 def _triple(lat):
     """Shown as p50 / p99 / max; the ratio columns use p99."""
     if not lat:

@@ -23,6 +23,7 @@ import datetime as dt
 import json
 import os
 import platform
+import re
 import resource
 import shlex
 import shutil
@@ -49,6 +50,8 @@ LINLI_ONLY = {
 NAIVE_REDIS_URL = "redis://127.0.0.1:6379/7"
 NAIVE_REDIS_PREFIX = "linli_bench_naive"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+#: What serving/loopwatch.py logs: each period's longest stall, and every stall past 20 ms.
+STALL_LINE = re.compile(r"event loop(?:: longest stall| stalled) ([0-9.]+) ms")
 
 # ---- scenario parameters -------------------------------------------------------------------------
 # Full: the sizes of BENCHMARK.md. Quick: a smoke version (<= 300 sockets, <= ~20 s of traffic
@@ -485,6 +488,16 @@ class Server:
             self.proc.send_signal(signal.SIGKILL)
             self.proc.wait(10)
 
+    def longest_stall_ms(self) -> float | None:
+        """The longest event-loop stall a Linli worker logged, all starts (None: no probe)."""
+        found = None
+        for start in range(1, self.starts + 1):
+            path = self.logdir / f"{self.name}-{self.port}-{start}.log"
+            with contextlib.suppress(OSError):
+                for m in STALL_LINE.finditer(path.read_text(errors="replace")):
+                    found = max(found or 0.0, float(m.group(1)))
+        return found
+
     def log_tail(self, n: int = 20) -> str:
         path = self.logdir / f"{self.name}-{self.port}-{self.starts}.log"
         try:
@@ -508,6 +521,8 @@ def server_for(peer: str, port: int, core: int, args, logdir: Path) -> Server:
                 "LINLI_CHANNEL_PREFIX": "linli_bench",
                 # Production settings: DEBUG would record every SQL query in memory.
                 "DEBUG": "0",
+                # The longest event-loop stall of every second, for the report.
+                "LINLI_LOOP_REPORT_S": "1",
             }
         )
         env.update(dict(item.partition("=")[::2] for item in args.linli_env))
@@ -1234,6 +1249,9 @@ def one_run(
         if peer == "linli":
             cfg["tokens_file"] = str(args.tokens_file)
         res = run_loadgen(cfg, servers, stats, args, {}, logdir)
+        if peer == "linli":
+            stalls = [s.longest_stall_ms() for s in servers_all]
+            res["loop_stall_max_ms"] = max((v for v in stalls if v is not None), default=None)
         if note:
             res.setdefault("notes", []).append(note)
         for s in servers_all:

@@ -9,10 +9,11 @@ from django.core.asgi import get_asgi_application
 django_asgi_app = get_asgi_application()
 
 from chat.consumers import ChatConsumer  # noqa: E402
-from serving import daphne_server, heap  # noqa: E402
+from serving import daphne_server, heap, teardown  # noqa: E402
 
 daphne_server.defer_log_text()
 daphne_server.spread_timeout_checks()
+teardown.install()
 
 #: The chat socket's one path (PROTOCOL.md); authenticated by the consumer at the handshake.
 CHAT_PATH = "/ws/v1"

@@ -244,8 +244,14 @@ LINLI_TOKEN_TTL_DAYS = env.float("LINLI_TOKEN_TTL_DAYS", default=30.0)
 # --- Garbage collection (serving/heap.py) ---------------------------------------------------------
 #: Long-lived state is frozen this often (seconds), so collections walk only what is new; 0: never.
 LINLI_GC_FREEZE_INTERVAL = env.float("LINLI_GC_FREEZE_INTERVAL", default=10.0)
-#: Everything is unfrozen and collected once this often (seconds): one full pause per interval.
-LINLI_GC_FULL_INTERVAL = env.float("LINLI_GC_FULL_INTERVAL", default=600.0)
+#: Everything is unfrozen and collected once this often (seconds): a safety net for cycles,
+#: since closed connections leave none (serving/teardown.py).
+LINLI_GC_FULL_INTERVAL = env.float("LINLI_GC_FULL_INTERVAL", default=21600.0)
+#: A stall of the event loop this long (ms) or longer is logged with its cause
+#: (serving/loopwatch.py).
+LINLI_STALL_LOG_MS = env.float("LINLI_STALL_LOG_MS", default=20.0)
+#: Log the longest stall of every period of this many seconds (0: never; the benchmark sets it).
+LINLI_LOOP_REPORT_S = env.float("LINLI_LOOP_REPORT_S", default=0.0)
 
 # --- Presence (docs/presence.md) --------------------------------------------------------------
 #: "redis": shared by every worker (needs REDIS_URL); "memory": this process only (embedded).

@@ -2,13 +2,21 @@
 
 A worker holding a few thousand sockets tracks half a million long-lived objects (each
 connection's protocol, transport, consumer and their state). CPython's full (generation 2)
-collection walks all of them: measured 0.3–0.8 s per pass with 3,000 sockets on a 2-vCPU machine,
-a pause every ~30 s under load that every socket's next message waits behind. Long-lived state
-is therefore frozen (``gc.freeze``): at start-up, after Django and the app are loaded, and then
-every ``LINLI_GC_FREEZE_INTERVAL`` seconds, so that collections walk only what is new. Frozen
-objects are never collected, so every ``LINLI_GC_FULL_INTERVAL`` seconds everything is unfrozen
-and collected once: cycles left by closed connections are reclaimed then, at the cost of one
-full pause per interval instead of one every few seconds under churn.
+collection walks all of them: measured 0.15–0.8 s per pass with 3,000 sockets on a 2-vCPU
+machine, a pause that every socket's next message waits behind. So automatic full collections
+are off (``GEN2_THRESHOLD``), young collections run every 20,000 allocations, and long-lived
+state is frozen (``gc.freeze``) at start-up and then every ``LINLI_GC_FREEZE_INTERVAL`` seconds,
+so that the collections that do run walk only what is new.
+
+Frozen objects are not walked, but reference counting still frees them. What it cannot free is
+cycles, and every closed connection used to leave one in the serving libraries (about 70
+objects each): only a full collection of everything, unfrozen, reclaimed them, and that was the
+150–200 ms pause a worker showed every ``LINLI_GC_FULL_INTERVAL`` (then 10 minutes) — inside a
+benchmark's scenario whenever the worker had been up that long. ``serving.teardown`` now breaks
+those cycles where a connection ends, so a full collection finds nothing of closed connections,
+and the one left runs every 6 hours by default as a safety net for cycles made elsewhere.
+Every collection of a millisecond or more is remembered for ``serving.loopwatch``, which names
+it when it logs a stall of the event loop.
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ import gc
 import logging
 import time
 import weakref
+from collections import deque
 
 from django.conf import settings
 
@@ -49,20 +58,35 @@ def freeze_loaded() -> None:
     gc.set_threshold(GEN0_THRESHOLD, gen1, GEN2_THRESHOLD)
 
 
-def _report_pause(phase: str, info: dict) -> None:
-    """Log full collections that still take long: past 100 ms, every socket felt it."""
+#: Collections of a millisecond or more, newest last: (ended at, monotonic s; generation; seconds).
+_recent: deque[tuple[float, int, float]] = deque(maxlen=64)
+_started = 0.0
+
+
+def _timed(phase: str, info: dict) -> None:
+    """Time every collection; remember those that took long enough to be felt."""
     global _started
-    if info.get("generation") != 2:
-        return
     if phase == "start":
         _started = time.perf_counter()
         return
     pause = time.perf_counter() - _started
-    if pause > 0.1:
-        log.warning("garbage collection paused the worker %.0f ms", pause * 1000)
+    if pause >= 0.001:
+        generation = info.get("generation", 0)
+        _recent.append((time.monotonic(), generation, pause))
+        if generation == 2 and pause > 0.1:
+            log.warning("garbage collection paused the worker %.0f ms", pause * 1000)
 
 
-_started = 0.0
+def collections_between(start: float, end: float) -> tuple[float, int]:
+    """Seconds spent collecting between two monotonic times, and the oldest generation seen."""
+    spent, oldest = 0.0, 0
+    for ended, generation, pause in reversed(_recent):
+        if ended < start:
+            break
+        if ended <= end:
+            spent += pause
+            oldest = max(oldest, generation)
+    return spent, oldest
 
 
 #: During a connect storm objects pile up faster than every 10 s: freeze after this many connects.
@@ -80,10 +104,13 @@ def connected() -> None:
 
 def start() -> None:
     """Run the freezer on this event loop (idempotent; a worker has one loop)."""
+    from serving import loopwatch
+
+    if _timed not in gc.callbacks:
+        gc.callbacks.append(_timed)
+    loopwatch.start()
     if settings.LINLI_GC_FREEZE_INTERVAL <= 0:
         return
-    if _report_pause not in gc.callbacks:
-        gc.callbacks.append(_report_pause)
     loop = asyncio.get_running_loop()
     task = _tasks.get(loop)
     if task is None or task.done():

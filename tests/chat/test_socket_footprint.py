@@ -19,15 +19,15 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def alive(cls) -> list:
     """Every live instance of ``cls``, frozen ones included (``serving.heap`` freezes)."""
-    reporting = heap._report_pause in gc.callbacks  # this pause is the test's, not a worker's
+    reporting = heap._timed in gc.callbacks  # this pause is the test's, not a worker's
     if reporting:
-        gc.callbacks.remove(heap._report_pause)
+        gc.callbacks.remove(heap._timed)
     gc.unfreeze()
     gc.collect()
     found = [obj for obj in gc.get_objects() if isinstance(obj, cls)]
     gc.freeze()
     if reporting:
-        gc.callbacks.append(heap._report_pause)
+        gc.callbacks.append(heap._timed)
     return found
 
 

@@ -32,6 +32,7 @@ class Author(Schema):
     display_name: str
     role: str
     badges: list[str]
+    building: str | None = None  # only when the author chose to show it
 
 
 class MessageOut(Schema):
@@ -46,6 +47,7 @@ class MessageOut(Schema):
     kind: str
     deleted: bool
     edited: bool
+    mentions: list[int]
 
 
 class PageIn(Schema):
@@ -71,7 +73,7 @@ def list_rooms(request):
     return reading.room_entries(_actor(request))
 
 
-@router.get("/rooms/{room_id}/messages", response=list[MessageOut])
+@router.get("/rooms/{room_id}/messages", response=list[MessageOut], exclude_unset=True)
 def room_messages(request, room_id: int, page: Query[PageIn]):
     """Up to ``limit`` messages with seq < ``before`` (the newest page without it), ascending."""
     return reading.history(_actor(request), room_id, page.before, page.limit)

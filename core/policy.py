@@ -40,6 +40,8 @@ class Actor:
     is_staff: bool = False
     display_name: str = ""
     language: str = "zh-hans"
+    #: The building shown beside the display name, when the person chose to show it ("" if not).
+    building: str = ""
 
     @classmethod
     def of(cls, person: Person) -> Actor:
@@ -54,6 +56,7 @@ class Actor:
             is_staff=person.is_staff,
             display_name=person.display_name,
             language=person.language,
+            building=person.building if person.show_building else "",
         )
 
     @property

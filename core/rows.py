@@ -3,12 +3,14 @@
 The few statements that run on every message or every connect are written out in SQL
 (``chat.storage``, ``community.tokens``): building an ORM query costs more Python than
 the query's own round trip. Their rows come back raw — on SQLite a datetime is naive text, a
-boolean is 0 or 1 — so they pass through here to look exactly like what the ORM returns.
+boolean is 0 or 1, JSON is text — so they pass through here to look exactly like what the ORM
+returns.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -28,9 +30,15 @@ def as_datetime(value: Any) -> dt.datetime | None:
     return timezone.make_aware(parsed, dt.UTC) if timezone.is_naive(parsed) else parsed
 
 
+def as_json(value: Any) -> Any:
+    """A stored JSON value as the ORM gives it: decoded (both backends hand raw SQL the text)."""
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
 _CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "DateTimeField": as_datetime,
     "BooleanField": bool,
+    "JSONField": as_json,
 }
 
 

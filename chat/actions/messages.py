@@ -159,6 +159,8 @@ def _author_view(actor: Actor) -> dict:
         display_name=actor.display_name,
         role=actor.role,
         party_member=actor.party_member,
+        show_building=bool(actor.building),
+        building=actor.building,
     )
     return events.author(person)
 

@@ -75,15 +75,24 @@ _MESSAGE_INSERT = (
     f"INSERT INTO chat_message ({_MESSAGE_COLUMNS})"
     " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id"
 )
-#: PostgreSQL: take the next seq and insert in one data-modifying statement. Outside a
-#: transaction it is its own transaction, so a send is two round trips (the access check and
-#: this) instead of five (BEGIN, check, seq, insert, COMMIT); the room row stays locked only for
-#: the statement. If the insert fails (a retried client_id), the seq is not taken either.
+#: PostgreSQL: take the next seq, insert, and move the sender's read marker past the message
+#: (one's own messages are never unread) in one data-modifying statement. Outside a transaction
+#: it is its own transaction, so a send is two round trips (the access check and this) instead of
+#: six (BEGIN, check, seq, insert, marker, COMMIT); the room row stays locked only for the
+#: statement. If the insert fails (a retried client_id), neither the seq nor the marker moves.
 _MESSAGE_APPEND = (
     "WITH taken AS ("
-    "UPDATE chat_room SET last_seq = last_seq + 1 WHERE id = %s RETURNING last_seq)"
-    f" INSERT INTO chat_message ({_MESSAGE_COLUMNS})"
-    " SELECT %s, taken.last_seq, %s, %s, %s, %s, %s, %s, %s FROM taken RETURNING id, seq"
+    "UPDATE chat_room SET last_seq = last_seq + 1 WHERE id = %s RETURNING last_seq),"
+    f" stored AS (INSERT INTO chat_message ({_MESSAGE_COLUMNS})"
+    " SELECT %s, taken.last_seq, %s, %s, %s, %s, %s, %s, %s FROM taken RETURNING id, seq),"
+    " seen AS (UPDATE chat_membership SET read_seq = stored.seq FROM stored"
+    " WHERE room_id = %s AND person_id = %s AND read_seq < stored.seq)"
+    " SELECT id, seq FROM stored"
+)
+#: SQLite: the sender's read marker, in the transaction that stored the message.
+_SENDER_READ = (
+    "UPDATE chat_membership SET read_seq = %s WHERE room_id = %s AND person_id = %s"
+    " AND read_seq < %s"
 )
 
 
@@ -96,7 +105,8 @@ def append_message(
     reply_to: int | None,
     mentions: list[int],
 ) -> Message:
-    """Store a resident's message under the room's next seq, atomically; the saved ``Message``.
+    """Store a resident's message under the room's next seq, atomically, and move the author's
+    read marker to it; the saved ``Message``.
 
     On PostgreSQL one statement (in a savepoint when called inside a transaction, so a refused
     insert leaves the caller's transaction usable). SQLite has no data-modifying ``WITH``: there
@@ -108,13 +118,14 @@ def append_message(
     if connection.vendor == "postgresql":
         scope = transaction.atomic() if connection.in_atomic_block else nullcontext()
         with scope, connection.cursor() as cursor:
-            cursor.execute(_MESSAGE_APPEND, [room_id, room_id, *values])
+            cursor.execute(_MESSAGE_APPEND, [room_id, room_id, *values, room_id, author_id])
             pk, seq = cursor.fetchone()
     else:
         with transaction.atomic(), connection.cursor() as cursor:
             seq = next_seq(room_id)
             cursor.execute(_MESSAGE_INSERT, [room_id, seq, *values])
             pk = cursor.fetchone()[0]
+            cursor.execute(_SENDER_READ, [seq, room_id, author_id, seq])
     return saved(
         Message(
             id=pk,

@@ -137,3 +137,19 @@ def test_welcome_names_a_direct_room_after_the_other_party(cast):
 def test_observer_welcome_lists_the_public_rooms_in_scope(cast):
     kinds = {r["kind"] for r in reading.welcome(actor(cast.observer))["rooms"]}
     assert kinds == {"neighbourhood"}
+
+
+def unread(person, room) -> int:
+    rooms = reading.welcome(actor(person))["rooms"]
+    return next(r["unread"] for r in rooms if r["id"] == room.pk)
+
+
+def test_ones_own_messages_are_not_unread(cast, garden_room):
+    fill(cast.resident, garden_room, 3)
+    assert unread(cast.resident, garden_room) == 0
+
+
+def test_sending_marks_what_came_before_as_read(cast, garden_room):
+    fill(cast.neighbour, garden_room, 2)
+    fill(cast.resident, garden_room, 1)
+    assert (unread(cast.resident, garden_room), unread(cast.neighbour, garden_room)) == (0, 1)

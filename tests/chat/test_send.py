@@ -217,3 +217,20 @@ def test_an_observer_keeps_no_read_marker(cast, garden_room):
 
 def test_read_beyond_the_last_seq_is_invalid(cast, garden_room):
     refused(ErrorCode.INVALID, messages.do_read, actor(cast.resident), garden_room.pk, 10_000)
+
+
+@pytest.mark.postgres_redis
+def test_a_send_outside_a_transaction_is_two_statements_on_postgresql(tcast):
+    """The access check, then one statement that takes the seq, stores the message and moves
+    the sender's read marker: no transaction round trips (the send path's latency)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from chat.models import Room
+
+    garden_room = Room.objects.get(neighbourhood=tcast.garden)
+    me = actor(tcast.resident)
+    messages.do_send(me, garden_room.pk, "先来一条", "warm")  # later sends reuse the connection
+    with CaptureQueriesContext(connection) as statements:
+        messages.do_send(me, garden_room.pk, "你好", "counted")
+    assert len(statements) == 2

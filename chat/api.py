@@ -1,4 +1,4 @@
-"""HTTP side of the chat: rooms, history, topic rooms, the audit log (PROTOCOL.md's HTTP part)."""
+"""HTTP side of the chat: rooms, history, topic rooms, the audit log (docs/protocol.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Limits on what one client may take: token buckets for what it sends (PROTOCOL.md:
+"""Limits on what one client may take: token buckets for what it sends (docs/protocol.md:
 ``rate_limited``) and how many sockets one person may hold open (BAD-INPUTS F3)."""
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from community.models import Person
 
 
 class ErrorDetail(Schema):
-    code: str = Field(description="PROTOCOL.md's error code, e.g. invalid, pending, rate_limited")
+    code: str = Field(description="The error code (docs/protocol.md), e.g. invalid, pending")
     message: str = Field(description="Human-readable, in the caller's language (Accept-Language)")
     field: str | None = Field(None, description="The input field at fault, when there is one")
     fields: list[str] | None = Field(None, description="Missing fields")

@@ -1,4 +1,4 @@
-"""Bearer tokens for non-browser clients (PROTOCOL.md: ``POST/DELETE /api/v1/auth/token``).
+"""Bearer tokens for non-browser clients (docs/protocol.md: ``POST/DELETE /api/v1/auth/token``).
 
 Only the SHA-256 of a token is stored; the token itself is shown once, when issued. A token lives
 ``LINLI_TOKEN_TTL_DAYS`` from its issue (OWASP: bound every session's lifetime); after that it

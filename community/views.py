@@ -11,9 +11,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from community import actions, ratelimit
+from community import actions, ratelimit, signals
 from community.forms import JoinForm
-from community.models import Verification
+from community.models import OFFICIAL_ROLES, Role, Verification
 from core.errors import ActionError, ErrorCode
 
 
@@ -61,10 +61,18 @@ def landing(request: HttpRequest) -> HttpResponse:
     user = request.user
     if user.is_authenticated:
         context["application"] = user.verification
+        context["standing"] = _standing(user)
         if user.verification == Verification.APPROVED:
-            memberships = getattr(user, "memberships", None)
-            context["rooms"] = memberships.count() if memberships is not None else 0
+            answers = signals.rooms_readable.send(sender=type(user), person=user)
+            context["rooms"] = sum(count for _receiver, count in answers)
     return render(request, "community/landing.html", context)
+
+
+def _standing(person) -> str:
+    """What the landing page greets: a resident who passed review, an official, an observer."""
+    if person.role == Role.OBSERVER:
+        return "observer"
+    return "official" if person.role in OFFICIAL_ROLES else "resident"
 
 
 @require_http_methods(["GET", "POST"])

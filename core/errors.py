@@ -1,6 +1,6 @@
 """The errors every action may raise, one vocabulary for the socket and HTTP.
 
-Codes are PROTOCOL.md's; the wire module and the HTTP API translate an ``ActionError`` into an
+Codes are docs/protocol.md's; the wire module and the HTTP API translate an ``ActionError`` into an
 ``error`` frame or a JSON error body. Messages are lazily translated (zh-hans first, English).
 """
 

@@ -15,7 +15,7 @@ daphne_server.defer_log_text()
 daphne_server.spread_timeout_checks()
 teardown.install()
 
-#: The chat socket's one path (PROTOCOL.md); authenticated by the consumer at the handshake.
+#: The chat socket's one path (docs/protocol.md); authenticated by the consumer at the handshake.
 CHAT_PATH = "/ws/v1"
 
 

@@ -186,8 +186,9 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # --- Passwords --------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    # Django's rules with Linli's texts (Django 5.2's Chinese lacks "too short").
+    {"NAME": "community.passwords.MinimumLengthValidator"},
+    {"NAME": "community.passwords.CommonPasswordValidator"},
 ]
 
 # --- Language: Chinese first, English second ----------------------------------------------------

@@ -1,4 +1,4 @@
-"""``GET /api/v1/health`` (PROTOCOL.md): 200 when the database and the channel layer answer."""
+"""``GET /api/v1/health`` (docs/protocol.md): 200 when the database and the channel layer answer."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""Who gets a socket (PROTOCOL.md: authenticated at the handshake; BAD-INPUTS E1–E4)."""
+"""Who gets a socket (docs/protocol.md: authenticated at the handshake; BAD-INPUTS E1–E4)."""
 
 import asyncio
 

@@ -1,4 +1,4 @@
-"""The chat's HTTP side (PROTOCOL.md: rooms and history pages), and concurrent writers."""
+"""The chat's HTTP side (docs/protocol.md: rooms and history pages), and concurrent writers."""
 
 import threading
 

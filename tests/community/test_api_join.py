@@ -253,3 +253,23 @@ def test_missing_fields_are_named_in_english_for_an_english_client(api, cast, in
         api, "/api/v1/join", {"invite_code": invite.code}, headers={"Accept-Language": "en"}
     )
     assert response.json()["error"]["message"].startswith("Please fill in: Real name, ID number")
+
+
+def has_chinese(text: str) -> bool:
+    return any("\u4e00" <= c <= "\u9fff" for c in text)
+
+
+def test_a_weak_password_is_explained_in_chinese_alone(api, cast, join_input):
+    values = join_input(password="abc")
+    error = post_json(api, "/api/v1/join", api_join_body(values)).json()["error"]
+    assert error["field"] == "password" and "8" in error["message"]
+    assert not any(c.isascii() and c.isalpha() for c in error["message"])
+
+
+def test_a_weak_password_is_explained_in_english_alone(api, cast, join_input):
+    values = join_input(password="abc")
+    response = post_json(
+        api, "/api/v1/join", api_join_body(values), headers={"Accept-Language": "en"}
+    )
+    message = response.json()["error"]["message"]
+    assert "8 characters" in message and not has_chinese(message)

@@ -121,3 +121,34 @@ def test_the_join_form_is_rate_limited_per_address(client, cast, invite, join_in
 def test_the_pages_speak_english_to_an_english_browser(client, cast, invite):
     page = client.get(f"/join/{invite.code}", headers={"Accept-Language": "en"}).content.decode()
     assert "Real name" in page and "Submit" in page
+
+
+def landing_as(client, person, language: str = "zh-hans") -> str:
+    client.force_login(person)
+    return client.get("/", headers={"Accept-Language": language}).content.decode()
+
+
+def test_the_english_brand_says_linli_once(client, db):
+    page = client.get("/", headers={"Accept-Language": "en"}).content.decode()
+    assert "Linli Linli" not in page and "Linli · Linli" not in page
+
+
+def test_the_chinese_brand_names_both(client, db):
+    assert "邻里 Linli" in client.get("/").content.decode()
+
+
+def test_an_official_is_not_congratulated_on_passing_resident_review(client, cast):
+    page = landing_as(client, cast.cadre)
+    assert "实名审核" not in page and "居委干部" in page
+
+
+def test_the_observer_is_told_how_many_rooms_they_read(client, cast):
+    page = landing_as(client, cast.observer)
+    assert "已加入 0 个群" not in page
+    # The street's public rooms: its community's two 小区群 and its community room.
+    assert "可以查看 3 个群" in page
+
+
+def test_the_observer_page_in_english(client, cast):
+    page = landing_as(client, cast.observer, "en")
+    assert "You can read 3 rooms" in page

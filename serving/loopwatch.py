@@ -4,7 +4,9 @@ Every socket of a worker waits behind anything that holds its one event loop: a 
 collection, a walk over all connections, a long synchronous call. A probe wakes every
 ``INTERVAL_S`` and measures how late it woke (the loop's lag). A stall of
 ``LINLI_STALL_LOG_MS`` or more is logged with the garbage collections that ran inside it
-(``serving.heap`` records them), so a pause in production says what caused it. With
+(``serving.heap`` records them), so a pause in production says what caused it; on a worker
+that stalls again and again (an overloaded core) at most one line a second is written, with a
+count of the stalls it stands for. With
 ``LINLI_LOOP_REPORT_S`` set, the longest stall of each period is logged too: the benchmark reads
 those lines to report the longest stall of every scenario beside its latency percentiles.
 """
@@ -23,6 +25,8 @@ log = logging.getLogger(__name__)
 
 #: How often the probe wakes: finer costs wake-ups, coarser hides short stalls.
 INTERVAL_S = 0.01
+#: At most one stall line this often (seconds); the stalls in between are counted in the next.
+LOG_EVERY_S = 1.0
 
 _tasks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Task] = (
     weakref.WeakKeyDictionary()
@@ -32,27 +36,29 @@ _tasks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Task] = (
 class Watch:
     """The lag seen since the last report; one per event loop."""
 
-    __slots__ = ("longest", "threshold_s")
+    __slots__ = ("logged_at", "longest", "threshold_s", "unlogged")
 
     def __init__(self, threshold_s: float) -> None:
         self.threshold_s = threshold_s
         self.longest = 0.0
+        self.logged_at = float("-inf")
+        self.unlogged = 0
 
     def woke(self, lag: float, now: float) -> None:
         """The probe woke ``lag`` seconds late at loop time ``now``."""
         if lag > self.longest:
             self.longest = lag
-        if self.threshold_s > 0 and lag >= self.threshold_s:
-            gc_s, generation = heap.collections_between(now - lag - INTERVAL_S, now)
-            if gc_s:
-                log.warning(
-                    "event loop stalled %.0f ms (garbage collection of generation %d: %.0f ms)",
-                    lag * 1000,
-                    generation,
-                    gc_s * 1000,
-                )
-            else:
-                log.warning("event loop stalled %.0f ms", lag * 1000)
+        if self.threshold_s <= 0 or lag < self.threshold_s:
+            return
+        if now - self.logged_at < LOG_EVERY_S:
+            self.unlogged += 1
+            return
+        self.logged_at = now
+        gc_s, generation = heap.collections_between(now - lag - INTERVAL_S, now)
+        cause = f" (garbage collection of generation {generation}: {gc_s * 1000:.0f} ms)"
+        since = f"; {self.unlogged} more since the last line" if self.unlogged else ""
+        self.unlogged = 0
+        log.warning("event loop stalled %.0f ms%s%s", lag * 1000, cause if gc_s else "", since)
 
     def take_longest(self) -> float:
         longest, self.longest = self.longest, 0.0

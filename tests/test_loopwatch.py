@@ -38,6 +38,19 @@ def test_a_stall_names_the_collection_that_ran_inside_it(caplog, no_recent_colle
     ]
 
 
+def test_stalls_in_quick_succession_are_logged_once_a_second_with_a_count(
+    caplog, no_recent_collections
+):
+    watch = loopwatch.Watch(threshold_s=0.02)
+    with caplog.at_level(logging.WARNING, logger="serving.loopwatch"):
+        for second in (100.0, 100.2, 100.4, 100.6, 101.1):
+            watch.woke(0.030, now=second)
+    assert caplog.messages == [
+        "event loop stalled 30 ms",
+        "event loop stalled 30 ms; 3 more since the last line",
+    ]
+
+
 def test_a_collection_before_the_stall_is_not_blamed(caplog, no_recent_collections):
     heap._recent.append((90.0, 2, 0.150))
     watch = loopwatch.Watch(threshold_s=0.02)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from chat.models import Message, Pin, Room
-from community.models import OFFICIAL_ROLES, Person, Role
+from community.models import Person
 from core.clock import iso
+from core.roles import BADGE_ROLES
 
 __all__ = ["iso"]
 
@@ -16,7 +17,7 @@ def badges(person: Person) -> list[str]:
     out = []
     if person.party_member:
         out.append("party")
-    if person.role in OFFICIAL_ROLES or person.role == Role.MODERATOR:
+    if person.role in BADGE_ROLES:
         out.append(person.role)
     return out
 

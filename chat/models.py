@@ -14,31 +14,30 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from community.models import Community, Neighbourhood
+from core import roles, rooms
 
 
 class RoomKind(models.TextChoices):
-    NEIGHBOURHOOD = "neighbourhood", _("小区群")
-    TOPIC = "topic", _("专题公共群")
-    DIRECT = "direct", _("敲门")
-    COORDINATION = "coordination", _("五位一体")
-    WORK = "work", _("工作群")
+    """``core.rooms.RoomKind``'s values with their names."""
 
-
-#: Rooms an observer may read in the communities under them.
-PUBLIC_KINDS = frozenset({RoomKind.NEIGHBOURHOOD, RoomKind.TOPIC})
+    NEIGHBOURHOOD = rooms.RoomKind.NEIGHBOURHOOD.value, _("小区群")
+    TOPIC = rooms.RoomKind.TOPIC.value, _("专题公共群")
+    DIRECT = rooms.RoomKind.DIRECT.value, _("敲门")
+    COORDINATION = rooms.RoomKind.COORDINATION.value, _("五位一体")
+    WORK = rooms.RoomKind.WORK.value, _("工作群")
 
 
 class Room(models.Model):
     class JoinPolicy(models.TextChoices):
-        AUTOMATIC = "automatic", _("自动")  # membership follows from role or address
-        OPEN = "open", _("开放")
-        APPROVAL = "approval", _("需审核")
-        INVITE = "invite", _("仅限双方")  # direct rooms
+        AUTOMATIC = rooms.JoinPolicy.AUTOMATIC.value, _("自动")  # follows from role or address
+        OPEN = rooms.JoinPolicy.OPEN.value, _("开放")
+        APPROVAL = rooms.JoinPolicy.APPROVAL.value, _("需审核")
+        INVITE = rooms.JoinPolicy.INVITE.value, _("仅限双方")  # direct rooms
 
     class WorkGroup(models.TextChoices):
-        NONE = "", "-"
-        PARTY = "party", _("党员群")
-        STAFF = "staff", _("居委工作群")
+        NONE = rooms.WorkGroup.NONE.value, "-"
+        PARTY = rooms.WorkGroup.PARTY.value, _("党员群")
+        STAFF = rooms.WorkGroup.STAFF.value, _("居委工作群")
 
     community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="rooms")
     kind = models.CharField(max_length=16, choices=RoomKind.choices)
@@ -84,9 +83,9 @@ class Room(models.Model):
 
 class Membership(models.Model):
     class Rank(models.TextChoices):
-        MEMBER = "member", _("成员")
-        MODERATOR = "moderator", _("版主")
-        OWNER = "owner", _("群主")
+        MEMBER = roles.Rank.MEMBER.value, _("成员")
+        MODERATOR = roles.Rank.MODERATOR.value, _("版主")
+        OWNER = roles.Rank.OWNER.value, _("群主")
 
     room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="memberships")
     person = models.ForeignKey(

@@ -37,7 +37,12 @@ from community.signals import (
     person_changed,
 )
 from core.errors import ActionError, ErrorCode
-from core.policy import Actor, require_manage_invites, require_review_joins
+from core.policy import (
+    Actor,
+    require_manage_invites,
+    require_review_application,
+    require_review_joins,
+)
 
 
 def create_district(name: str) -> District:
@@ -107,18 +112,22 @@ def do_enrol(
     return person
 
 
-def _locked_application(person_id: int) -> Person:
+def _locked_application(actor: Actor, person_id: int) -> Person:
+    """The application, locked, if the actor reviews its community.
+
+    An id of another community is ``not_found``, as one that does not exist
+    (``core.policy.require_review_application``).
+    """
     person = Person.objects.select_for_update().filter(pk=person_id).first()
-    if person is None:
-        raise ActionError(ErrorCode.NOT_FOUND, _("找不到这份申请。"))
+    require_review_application(actor, person.community_id if person else None)
+    assert person is not None  # refused above
     return person
 
 
 @transaction.atomic
 def do_approve(actor: Actor, person_id: int) -> Person:
     """Approve a pending application: the moment the person joins their 小区群."""
-    person = _locked_application(person_id)
-    require_review_joins(actor, person.community_id)
+    person = _locked_application(actor, person_id)
     if person.verification != Verification.PENDING:
         raise ActionError(ErrorCode.CONFLICT, _("这份申请已经审核过了。"))
     person.verification = Verification.APPROVED
@@ -136,8 +145,7 @@ def do_reject(actor: Actor, person_id: int, reason: str) -> Person:
     reason = (reason or "").strip()
     if not reason or len(reason) > 200:
         raise ActionError(ErrorCode.INVALID, _("请填写拒绝理由（不超过200字）。"))
-    person = _locked_application(person_id)
-    require_review_joins(actor, person.community_id)
+    person = _locked_application(actor, person_id)
     if person.verification != Verification.PENDING:
         raise ActionError(ErrorCode.CONFLICT, _("这份申请已经审核过了。"))
     person.verification = Verification.REJECTED

@@ -15,6 +15,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core import roles
+
 
 class District(models.Model):
     """区."""
@@ -76,21 +78,15 @@ class Neighbourhood(models.Model):
 
 
 class Role(models.TextChoices):
-    """What a person is in their community (DESIGN.md's table)."""
+    """What a person is in their community: ``core.roles.Role``'s values with their names."""
 
-    RESIDENT = "resident", _("居民")
-    CADRE = "cadre", _("居委干部")
-    MODERATOR = "moderator", _("居民版主")
-    OWNERS_COMMITTEE = "owners_committee", _("业委会")
-    PROPERTY = "property", _("物业")
-    POLICE = "police", _("社区民警")
-    OBSERVER = "observer", _("观察员")
-
-
-#: Roles that may knock across their whole community and whose messages carry their role.
-OFFICIAL_ROLES = frozenset({Role.CADRE, Role.PROPERTY, Role.POLICE, Role.OWNERS_COMMITTEE})
-#: Roles seated in the coordination room (五位一体).
-COORDINATION_ROLES = frozenset({Role.CADRE, Role.OWNERS_COMMITTEE, Role.PROPERTY, Role.POLICE})
+    RESIDENT = roles.Role.RESIDENT.value, _("居民")
+    CADRE = roles.Role.CADRE.value, _("居委干部")
+    MODERATOR = roles.Role.MODERATOR.value, _("居民版主")
+    OWNERS_COMMITTEE = roles.Role.OWNERS_COMMITTEE.value, _("业委会")
+    PROPERTY = roles.Role.PROPERTY.value, _("物业")
+    POLICE = roles.Role.POLICE.value, _("社区民警")
+    OBSERVER = roles.Role.OBSERVER.value, _("观察员")
 
 
 class Verification(models.TextChoices):

@@ -5,13 +5,13 @@ from __future__ import annotations
 import time
 
 from django.db.models import Count
-from django.utils.translation import gettext_lazy as _
 
 from chat import broadcast
 from chat.models import Membership
-from community.models import OFFICIAL_ROLES, Person
+from community.models import Person
 from core import policy
 from core.policy import Actor
+from core.roles import OFFICIAL_ROLES
 
 #: One typing event per person per room this often at most (per socket, then per person across
 #: their devices and the workers); clients expire the indicator themselves after TYPING_TTL_S,
@@ -45,10 +45,7 @@ async def relay_typing(
     ``rooms`` are the rooms of the actor's socket (a room outside them is ``not_member``).
     Observers read only, so their typing is ``forbidden``.
     """
-    if room_id not in rooms:
-        raise policy.not_member()
-    if actor.is_observer:
-        raise policy.forbidden(_("观察员只能查看，不能发言。"))
+    policy.require_typing(actor, reads_room=room_id in rooms)
     if not throttle.due(room_id) or not await _first_device(actor.person_id, room_id):
         return
     frame = {

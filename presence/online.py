@@ -35,6 +35,7 @@ from typing import Any
 from django.conf import settings
 
 from chat import broadcast
+from core import policy
 from core.clock import iso
 from core.dbthreads import db
 from core.policy import Actor
@@ -229,20 +230,20 @@ async def connected(conn: str, actor: Actor, welcome: dict[str, Any]) -> None:
     """
     rt = runtime()
     rooms = [entry["id"] for entry in welcome["rooms"]]
-    if actor.is_observer:
+    if not policy.seen_online(actor):
         rt.watchers.add(conn)
     else:
         # Registered first: if the store is down now, the next heartbeat registers it.
         rt.local[conn] = Local(actor.person_id, frozenset(rooms))
     rt.start()
     try:
-        if actor.is_observer:
+        if not policy.seen_online(actor):
             counts = await rt.store.counts(rooms)
         else:
             counts = await rt.store.connect(conn, actor.person_id, rooms)
         for entry in welcome["rooms"]:
             entry["online"] = counts.get(entry["id"], 0)
-        if actor.is_official:
+        if policy.may_see_officials_online(actor):
             welcome["officials_online"] = await officials_online(rt, actor)
     except Exception:
         log.warning("presence store unavailable at connect", exc_info=True)

@@ -9,16 +9,26 @@ from chat.models import Membership, Room
 from community.models import Person
 from core import policy
 from core.policy import Actor
+from core.rooms import PUBLIC_ROOM_KINDS
 
 
 @dataclass(frozen=True, slots=True)
 class RoomAccess:
     room: Room
     membership: Membership | None
+    place: policy.Place
 
     @property
     def rank(self) -> str | None:
         return self.membership.rank if self.membership else None
+
+    @property
+    def seat(self) -> policy.Seat | None:
+        return policy.Seat.of(self.membership)
+
+    def facts(self, *, blocked: bool = False) -> policy.RoomFacts:
+        """The room as the rulebook reads it."""
+        return policy.RoomFacts.of(self.room, self.place, blocked=blocked)
 
 
 def access_room(actor: Actor, room_id: int, *, lock: bool = False) -> RoomAccess:
@@ -32,9 +42,9 @@ def access_room(actor: Actor, room_id: int, *, lock: bool = False) -> RoomAccess
     if found is None:
         raise policy.not_member()
     room, membership, street_id, district_id = found
-    place = policy.Place(street_id, district_id)
-    policy.require_read_room(actor, room.kind, place, membership is not None)
-    return RoomAccess(room, membership)
+    access = RoomAccess(room, membership, policy.Place(street_id, district_id))
+    policy.require_read_room(actor, access.facts(), access.seat)
+    return access
 
 
 def actor_of(person_id: int) -> Actor:
@@ -44,7 +54,7 @@ def actor_of(person_id: int) -> Actor:
 
 def readable_room_ids(actor: Actor) -> list[int]:
     """Every room whose events the actor's sockets receive: memberships, plus observed rooms."""
-    if actor.is_observer:
+    if policy.reads_by_scope(actor):
         return list(observed_rooms(actor).values_list("pk", flat=True))
     return storage.member_room_ids(actor.person_id)
 
@@ -58,7 +68,7 @@ def readable_room_count(actor: Actor) -> int:
 
 def observed_rooms(actor: Actor):
     """The public rooms of the communities in an observer's street or district (观察权限)."""
-    rooms = Room.objects.filter(kind__in=policy.PUBLIC_ROOM_KINDS)
+    rooms = Room.objects.filter(kind__in=PUBLIC_ROOM_KINDS)
     if actor.observer_street_id is not None:
         return rooms.filter(community__street_id=actor.observer_street_id)
     if actor.observer_district_id is not None:

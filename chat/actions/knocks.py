@@ -63,9 +63,9 @@ def do_knock(actor: Actor, recipient_id: int, body: str, client_id: str) -> dict
     if existing is not None:
         return {"knock": knock_view(existing, Person.objects.get(pk=actor.person_id))}
     recipient = Person.objects.filter(pk=recipient_id).first()
-    if recipient is None:
-        raise ActionError(ErrorCode.NOT_FOUND, _("找不到这位邻居。"))
-    policy.require_knock(actor, recipient, _blocked_between(actor.person_id, recipient.pk))
+    blocked = recipient is not None and _blocked_between(actor.person_id, recipient.pk)
+    policy.require_knock(actor, recipient and policy.Party.of(recipient), blocked=blocked)
+    assert recipient is not None  # require_knock refused an unknown id
     pair = _pair(actor.person_id, recipient.pk)
     if pair is not None:
         sent = do_send(actor, pair.room_id, body, client_id)
@@ -145,8 +145,8 @@ def _open_door(knock: Knock) -> Room:
 @transaction.atomic
 def do_block(actor: Actor, person_id: int) -> None:
     """Block someone: their pending knocks are declined and the direct room goes quiet both ways."""
-    if person_id == actor.person_id or not Person.objects.filter(pk=person_id).exists():
-        raise ActionError(ErrorCode.INVALID, _("无法屏蔽这个人。"))
+    target = Person.objects.filter(pk=person_id).first()
+    policy.require_block(actor, target and policy.Party.of(target))
     Block.objects.get_or_create(blocker_id=actor.person_id, blocked_id=person_id)
     Knock.objects.filter(
         sender_id=person_id, recipient_id=actor.person_id, status=Knock.Status.PENDING

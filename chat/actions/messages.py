@@ -9,7 +9,6 @@ stored. The per-message statements are in ``chat.storage``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -24,8 +23,8 @@ from core import policy
 from core.errors import ActionError, ErrorCode
 from core.policy import Actor
 
-#: Residents may correct a message for this long after sending it; after that it stands as sent.
-EDIT_WINDOW = timedelta(minutes=15)
+#: Residents may correct a message for this long after sending it (the rule is ``core.policy``'s).
+EDIT_WINDOW = policy.EDIT_WINDOW
 #: A message may name at most this many people to notify.
 MAX_MENTIONS = 20
 
@@ -65,24 +64,17 @@ def _direct_blocked(room: Room, actor: Actor) -> bool:
     ).exists()
 
 
+def _room_facts(actor: Actor, access: RoomAccess) -> policy.RoomFacts:
+    blocked = access.room.kind == RoomKind.DIRECT and _direct_blocked(access.room, actor)
+    return access.facts(blocked=blocked)
+
+
 def _check_send(actor: Actor, access: RoomAccess) -> None:
-    m, room = access.membership, access.room
-    policy.require_send(
-        actor,
-        is_member=m is not None,
-        observer_can_read=m is None,
-        mute_until=m.muted_until if m else None,
-        muted_forever=bool(m and m.muted_forever),
-        room_mute_until=room.muted_until,
-        room_muted_forever=room.muted_forever,
-        rank=access.rank,
-        now=timezone.now(),
-    )
-    if room.kind == RoomKind.DIRECT and _direct_blocked(room, actor):
-        raise policy.forbidden(_("对方已不接收你的消息。"))
+    policy.require_send(actor, _room_facts(actor, access), access.seat, timezone.now())
 
 
-def _valid_mentions(room: Room, mentions: list[int]) -> list[int]:
+def _valid_mentions(actor: Actor, room: Room, mentions: list[int]) -> list[int]:
+    """The mentioned people a notification reaches: members who have not blocked the author."""
     if not mentions:
         return []
     if len(mentions) > MAX_MENTIONS:
@@ -93,7 +85,18 @@ def _valid_mentions(room: Room, mentions: list[int]) -> list[int]:
             "person_id", flat=True
         )
     )
-    return [pid for pid in wanted if pid in members]
+    blockers = set(
+        Block.objects.filter(blocked_id=actor.person_id, blocker_id__in=members).values_list(
+            "blocker_id", flat=True
+        )
+    )
+    return [
+        pid
+        for pid in wanted
+        if policy.mention_reaches(
+            recipient_is_member=pid in members, recipient_blocks_author=pid in blockers
+        )
+    ]
 
 
 def do_send(
@@ -133,7 +136,7 @@ def _store(
     _check_send(actor, access)
     room = access.room
     _check_reply(room, reply_to)
-    notified = _valid_mentions(room, mentions)
+    notified = _valid_mentions(actor, room, mentions)
     msg = storage.append_message(
         room_id=room.pk,
         author_id=actor.person_id,
@@ -177,11 +180,14 @@ def _own_message(actor: Actor, room_id: int, seq: int) -> tuple[RoomAccess, Mess
 def do_edit(actor: Actor, room_id: int, seq: int, body: str) -> Message:
     """Edit one's own message within ``EDIT_WINDOW``; the room receives ``edited``."""
     access, msg = _own_message(actor, room_id, seq)
-    if msg.author_id != actor.person_id:
-        raise policy.forbidden(_("只能修改自己的消息。"))
-    _check_send(actor, access)
-    if timezone.now() - msg.created_at > EDIT_WINDOW:
-        raise policy.forbidden(_("消息发出超过15分钟，不能再修改。"))
+    policy.require_edit(
+        actor,
+        _room_facts(actor, access),
+        access.seat,
+        author_id=msg.author_id,
+        sent_at=msg.created_at,
+        now=timezone.now(),
+    )
     msg.body = body
     msg.edited_at = timezone.now()
     msg.save(update_fields=["body", "edited_at"])
@@ -192,25 +198,33 @@ def do_edit(actor: Actor, room_id: int, seq: int, body: str) -> Message:
 
 @transaction.atomic
 def do_delete(actor: Actor, room_id: int, seq: int) -> Message:
-    """Delete a message: one's own, or anyone's by a room moderator (audited).
+    """Delete a message: one's own, or as a room moderator one whose author they may act on
+    (audited; ``core.policy.require_delete``).
 
     The message becomes a tombstone for everyone; its seq stays.
     """
     access, msg = _own_message(actor, room_id, seq)
-    own = msg.author_id == actor.person_id and access.membership is not None
-    if not own:
-        policy.require_moderate(actor, access.rank)
+    moderated = policy.require_delete(actor, access.seat, _author_party(access.room, msg))
     msg.deleted_at = timezone.now()
     msg.deleted_by_id = actor.person_id
     msg.body = ""  # the text is gone for good, not hidden
     msg.save(update_fields=["deleted_at", "deleted_by", "body"])
     _revise(room_id)
-    if not own:
+    if moderated:
         from chat.actions.moderation import audit
 
         audit(access.room, actor, "delete", target_person_id=msg.author_id, target_seq=seq)
     broadcast.publish_room_event(room_id, events.message(msg))
     return msg
+
+
+def _author_party(room: Room, msg: Message) -> policy.Party | None:
+    """The author of a message as the rules read them, with their seat in the room now."""
+    if msg.author_id is None:
+        return None
+    author = Person.objects.get(pk=msg.author_id)
+    seat = Membership.objects.filter(room=room, person_id=msg.author_id).first()
+    return policy.Party.of(author, policy.Seat.of(seat))
 
 
 def _revise(room_id: int) -> None:

@@ -75,23 +75,29 @@ def do_unpin(actor: Actor, room_id: int, seq: int) -> None:
     _publish_pins(access.room)
 
 
-@transaction.atomic
-def do_mute(actor: Actor, room_id: int, person_id: int, minutes: int) -> str | None:
-    """Mute a member for ``minutes`` (0 = until lifted). Returns ``until`` (ISO) or None.
-
-    Rules (in ``core.policy``): not oneself, not a cadre, an observer or the room's owner.
-    """
-    access = _moderated(actor, room_id)
-    if person_id == actor.person_id:
-        raise ActionError(ErrorCode.INVALID, _("不能对自己禁言。"))
+def _member(access: RoomAccess, person_id: int) -> tuple[Membership, policy.Party]:
+    """The member acted on, locked, and as the rules read them; ``not_found`` if not a member."""
     target = (
-        Membership.objects.select_related("person")
+        Membership.objects.select_for_update()
+        .select_related("person")
         .filter(room=access.room, person_id=person_id)
         .first()
     )
     if target is None:
         raise ActionError(ErrorCode.NOT_FOUND, _("对方不在这个群里。"))
-    policy.require_mute_target(actor, target.person.role, target.rank)
+    return target, policy.Party.of(target.person, policy.Seat.of(target))
+
+
+@transaction.atomic
+def do_mute(actor: Actor, room_id: int, person_id: int, minutes: int) -> str | None:
+    """Mute a member for ``minutes`` (0 = until lifted). Returns ``until`` (ISO) or None.
+
+    Whom (``core.policy.require_mute``): not oneself, not the owner, a cadre or an observer; a
+    resident moderator residents only.
+    """
+    access = _moderated(actor, room_id)
+    target, party = _member(access, person_id)
+    policy.require_mute(actor, access.rank, party)
     until = None if minutes == 0 else timezone.now() + timedelta(minutes=minutes)
     target.muted_until, target.muted_forever = until, minutes == 0
     target.save(update_fields=["muted_until", "muted_forever"])
@@ -105,12 +111,13 @@ def do_mute(actor: Actor, room_id: int, person_id: int, minutes: int) -> str | N
 
 @transaction.atomic
 def do_unmute(actor: Actor, room_id: int, person_id: int) -> None:
+    """Lift a member's mute: whom one may mute, one may unmute — never oneself (a muted moderator
+    does not lift their own mute)."""
     access = _moderated(actor, room_id)
-    changed = Membership.objects.filter(room=access.room, person_id=person_id).update(
-        muted_until=None, muted_forever=False
-    )
-    if not changed:
-        raise ActionError(ErrorCode.NOT_FOUND, _("对方不在这个群里。"))
+    target, party = _member(access, person_id)
+    policy.require_act_on(actor, access.rank, party)
+    target.muted_until, target.muted_forever = None, False
+    target.save(update_fields=["muted_until", "muted_forever"])
     audit(access.room, actor, "unmute", target_person_id=person_id)
     broadcast.publish_room_event(room_id, {"type": "unmuted", "room": room_id, "user": person_id})
 
@@ -118,8 +125,7 @@ def do_unmute(actor: Actor, room_id: int, person_id: int) -> None:
 def audit_log(actor: Actor, room_id: int, limit: int = 100) -> list[dict]:
     """The moderation record of a room: its moderators and the observers above it may read it."""
     access = access_room(actor, room_id)
-    if not (actor.is_observer or policy.may_moderate(actor, access.rank)):
-        raise policy.forbidden()
+    policy.require_read_audit(actor, access.facts(), access.seat)
     entries = AuditEntry.objects.filter(room=access.room).order_by("-at")[:limit]
     names = dict(
         Person.objects.filter(pk__in={e.actor_id for e in entries}).values_list(

@@ -92,7 +92,7 @@ def room_entries(actor: Actor, room_ids: list[int] | None = None) -> list[dict[s
 
     Runs on every connect, so its statements are hand-written (``chat.storage``).
     """
-    if actor.is_observer:
+    if policy.reads_by_scope(actor):
         rooms = list(observed_rooms(actor).values(*storage.ROOM_ENTRY_FIELDS))
         mine: dict[int, tuple[str | None, int | None]] = {}
     else:

@@ -16,11 +16,13 @@ from django.utils.translation import gettext_lazy as _
 
 from chat import broadcast, events
 from chat.actions.system import post_system_message
-from chat.models import JoinRequest, Membership, Room, RoomKind
+from chat.models import AuditEntry, JoinRequest, Membership, Room, RoomKind
 from community.models import Community, Neighbourhood, Person, Role
 from core import policy
 from core.errors import ActionError, ErrorCode
 from core.policy import Actor
+from core.roles import MODERATOR_RANKS
+from core.rooms import AUTOMATIC_ROOM_KINDS
 
 Rank = Membership.Rank
 TOPIC_CATEGORIES = ("互助", "闲置物品", "兴趣", "志愿", "议事", "其他")
@@ -57,8 +59,11 @@ def create_neighbourhood_room(neighbourhood: Neighbourhood) -> Room:
     cadres = Person.objects.filter(
         community_id=neighbourhood.community_id, role=Role.CADRE, verification="approved"
     )
+    facts = policy.RoomFacts.of(room)
     for cadre in cadres:
-        add_member(room, cadre, Rank.OWNER)
+        rank = policy.automatic_rank(policy.Party.of(cadre), facts)
+        if rank is not None:
+            add_member(room, cadre, rank)
     return room
 
 
@@ -66,35 +71,18 @@ def create_neighbourhood_room(neighbourhood: Neighbourhood) -> Room:
 
 
 def automatic_rooms(person: Person) -> dict[int, str]:
-    """The rooms a person belongs in by address and role, with their rank in each."""
-    if person.community_id is None or person.role == Role.OBSERVER or not person.is_approved:
+    """The rooms a person belongs in by address and role, with their rank in each
+    (``core.policy.automatic_rank``)."""
+    party = policy.Party.of(person)
+    if not policy.seated_automatically(party):
         return {}
-    rooms = Room.objects.filter(community_id=person.community_id).exclude(
-        kind__in=(RoomKind.TOPIC, RoomKind.DIRECT)
-    )
+    rooms = Room.objects.filter(community_id=person.community_id, kind__in=AUTOMATIC_ROOM_KINDS)
     wanted: dict[int, str] = {}
     for room in rooms:
-        rank = _automatic_rank(person, room)
+        rank = policy.automatic_rank(party, policy.RoomFacts.of(room))
         if rank is not None:
             wanted[room.pk] = rank
     return wanted
-
-
-def _automatic_rank(person: Person, room: Room) -> str | None:
-    role = person.role
-    if role == Role.CADRE:
-        return Rank.OWNER  # 群主 of every room of the community
-    if room.kind == RoomKind.COORDINATION:
-        return Rank.MEMBER if policy.in_coordination_room(role) else None
-    if room.kind == RoomKind.WORK:
-        if room.work_group == Room.WorkGroup.PARTY and person.party_member:
-            return Rank.MEMBER
-        return None
-    if room.kind == RoomKind.NEIGHBOURHOOD and role in (Role.RESIDENT, Role.MODERATOR):
-        mine = room.neighbourhood_id is None or room.neighbourhood_id == person.neighbourhood_id
-        if mine:
-            return Rank.MODERATOR if role == Role.MODERATOR else Rank.MEMBER
-    return None
 
 
 def add_member(room: Room, person: Person, rank: str = Rank.MEMBER) -> Membership:
@@ -190,10 +178,37 @@ def list_topic_rooms(actor: Actor) -> list[dict]:
 
 
 def _topic_for(actor: Actor, room_id: int) -> Room:
-    room = Room.objects.filter(pk=room_id, kind=RoomKind.TOPIC).first()
-    if room is None or room.community_id != actor.community_id or actor.is_observer:
-        raise ActionError(ErrorCode.NOT_FOUND, _("找不到这个专题群。"))
+    """A topic room the actor may see (``not_found`` for any other id, so none leaks)."""
+    room = Room.objects.filter(pk=room_id).first()
+    policy.require_see_topic(actor, room and policy.RoomFacts.of(room))
+    assert room is not None  # require_see_topic refused a missing room
     return room
+
+
+def _seat(room: Room, person_id: int) -> Membership | None:
+    return Membership.objects.filter(room=room, person_id=person_id).first()
+
+
+def _removed_since_approved(room: Room, person_id: int) -> bool:
+    """Removed from the room, and not let back in by an owner or moderator since.
+
+    The audit log is the record of removals (nothing edits or deletes it); an approved
+    application after the last removal lets the person walk in again.
+    """
+    removed = (
+        AuditEntry.objects.filter(room=room, action="remove", target_person_id=person_id)
+        .order_by("-at")
+        .values_list("at", flat=True)
+        .first()
+    )
+    if removed is None:
+        return False
+    return not JoinRequest.objects.filter(
+        room=room,
+        person_id=person_id,
+        status=JoinRequest.Status.APPROVED,
+        decided_at__gte=removed,
+    ).exists()
 
 
 @transaction.atomic
@@ -204,11 +219,17 @@ def do_join_topic(actor: Actor, room_id: int) -> str:
     """
     room = _topic_for(actor, room_id)
     person = Person.objects.get(pk=actor.person_id)
-    if Membership.objects.filter(room=room, person=person).exists():
-        return "already"
-    if room.join_policy == Room.JoinPolicy.OPEN:
+    outcome = policy.join_outcome(
+        actor,
+        policy.RoomFacts.of(room),
+        policy.Seat.of(_seat(room, actor.person_id)),
+        removed=_removed_since_approved(room, actor.person_id),
+    )
+    if outcome == "already":
+        return outcome
+    if outcome == "joined":
         add_member(room, person)
-        return "joined"
+        return outcome
     request, created = JoinRequest.objects.get_or_create(
         room=room, person=person, status=JoinRequest.Status.PENDING
     )
@@ -219,7 +240,7 @@ def do_join_topic(actor: Actor, room_id: int) -> str:
             "user": events.author(person),
             "ts": events.iso(request.created_at),
         }
-        owners = Membership.objects.filter(room=room, rank__in=policy.MODERATOR_RANKS)
+        owners = Membership.objects.filter(room=room, rank__in=MODERATOR_RANKS)
         for owner_id in owners.values_list("person_id", flat=True):
             broadcast.publish_user_event(owner_id, frame)
     return "applied"
@@ -256,26 +277,42 @@ def do_answer_join(actor: Actor, room_id: int, person_id: int, accept: bool) -> 
 
 @transaction.atomic
 def do_leave_topic(actor: Actor, room_id: int) -> None:
-    """Leave a topic room (neighbourhood, coordination and work rooms follow address and role)."""
+    """Leave a topic room (neighbourhood, coordination and work rooms follow address and role);
+    its last owner stays (``core.policy.require_leave``)."""
     room = _topic_for(actor, room_id)
-    if not drop_member(room, actor.person_id):
-        raise policy.not_member()
+    seat = _seat(room, actor.person_id)
+    other_owners = (
+        Membership.objects.filter(room=room, rank=Rank.OWNER)
+        .exclude(person_id=actor.person_id)
+        .count()
+    )
+    policy.require_leave(
+        actor, policy.RoomFacts.of(room), policy.Seat.of(seat), other_owners=other_owners
+    )
+    drop_member(room, actor.person_id)
 
 
 @transaction.atomic
 def do_remove_member(actor: Actor, room_id: int, person_id: int) -> None:
-    """A moderator removes a member from a topic room; the removal takes effect at once."""
+    """A moderator removes a member from a topic room; the removal takes effect at once.
+
+    Whom (``core.policy.require_remove``): never the owner or oneself; a resident moderator
+    residents only. The removed person's next ``join`` is an application.
+    """
     room = _topic_for(actor, room_id)
-    ranks = dict(
-        Membership.objects.filter(
+    seats = {
+        m.person_id: m
+        for m in Membership.objects.select_related("person").filter(
             room=room, person_id__in=[actor.person_id, person_id]
-        ).values_list("person_id", "rank")
+        )
+    }
+    mine, theirs = seats.get(actor.person_id), seats.get(person_id)
+    target = (
+        policy.Party.of(theirs.person, policy.Seat.of(theirs))
+        if theirs is not None
+        else policy.Party(person_id=person_id, role="")
     )
-    policy.require_moderate(actor, ranks.get(actor.person_id))
-    if person_id not in ranks:
-        raise ActionError(ErrorCode.NOT_FOUND, _("对方不在这个群里。"))
-    if ranks[person_id] == Rank.OWNER or person_id == actor.person_id:
-        raise policy.forbidden(_("不能移出群主或自己。"))
+    policy.require_remove(actor, mine.rank if mine else None, target)
     drop_member(room, person_id)
     from chat.actions.moderation import audit
 

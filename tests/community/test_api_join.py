@@ -210,9 +210,26 @@ def test_a_cadre_of_another_community_cannot_approve(api, cast, join_input):
     response = api.post(
         f"/api/v1/applications/{application['id']}/approve", headers=bearer(_other_cadre(cast))
     )
-    assert response.status_code == 403
-    assert response.json()["error"]["code"] == "forbidden"
+    assert response.status_code == 404
     assert Person.objects.get(pk=application["id"]).verification == Verification.PENDING
+
+
+def test_another_communitys_application_answers_as_an_id_that_does_not_exist(
+    api, cast, join_input
+):
+    """Approving cannot tell a cadre whether a person id exists in another community."""
+    application = post_json(api, "/api/v1/join", api_join_body(join_input())).json()
+    other_cadre = _other_cadre(cast)
+    elsewhere = api.post(
+        f"/api/v1/applications/{application['id']}/approve", headers=bearer(other_cadre)
+    )
+    nowhere = api.post("/api/v1/applications/999999/approve", headers=bearer(other_cadre))
+    assert (elsewhere.status_code, elsewhere.json()) == (nowhere.status_code, nowhere.json())
+
+
+def test_a_resident_hears_forbidden_whether_or_not_the_id_exists(api, cast):
+    response = api.post("/api/v1/applications/999999/approve", headers=bearer(cast.resident))
+    assert response.status_code == 403
 
 
 def test_a_resident_cannot_approve(api, cast, join_input):

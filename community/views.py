@@ -13,8 +13,9 @@ from django.views.decorators.http import require_http_methods
 
 from community import actions, ratelimit, signals
 from community.forms import JoinForm
-from community.models import OFFICIAL_ROLES, Role, Verification
+from community.models import Role, Verification
 from core.errors import ActionError, ErrorCode
+from core.roles import OFFICIAL_ROLES
 
 
 def rate_limited_page(request: HttpRequest, err: ActionError) -> HttpResponse:

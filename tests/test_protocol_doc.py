@@ -180,7 +180,7 @@ async def _conversation(cast) -> list[dict]:
         resident, {"type": "knock", "user": cast.resident_b.pk, "body": "您好", "client_id": "k"}
     )
     await hear(other, "knock")
-    await ask(resident, {"type": "block", "user": cast.outsider.pk})
+    await ask(resident, {"type": "block", "user": cast.owners.pk})
     await ask(other, {"type": "knock_answer", "knock": knock["knock"]["id"], "accept": True})
     await hear(resident, "knock_answered")
     open_room, approval = await _rooms(cast)

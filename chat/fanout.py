@@ -34,7 +34,7 @@ GROUP_REFRESH_S = 3600.0
 
 
 class Receiver(Protocol):
-    """What the hub needs of a socket (``chat.consumers.ChatConsumer``)."""
+    """What the hub needs of a socket (its ``chat.delivery.Delivery``)."""
 
     def deliver(self, event: dict[str, Any]) -> Awaitable[None] | None: ...
 

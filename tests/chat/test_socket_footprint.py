@@ -10,6 +10,7 @@ import gc
 import pytest
 from django.db.backends.base.base import BaseDatabaseWrapper
 
+from chat.delivery import Delivery
 from community.models import Person
 from serving import heap
 from tests.chat.conftest import connect
@@ -54,3 +55,7 @@ async def test_an_open_socket_runs_no_task_besides_its_own(tcast):
     assert len(asyncio.all_tasks()) == before + 3  # each socket's application instance
     for client in [first, *more]:
         await client.close()
+
+
+def test_a_sockets_delivery_state_has_no_instance_dict():
+    assert Delivery.__dictoffset__ == 0  # slotted: thousands per worker, for hours

@@ -15,6 +15,7 @@ from datetime import datetime
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -29,6 +30,7 @@ from community.models import (
     Role,
     Street,
     Verification,
+    invite_expiry,
 )
 from community.signals import (
     community_created,
@@ -176,30 +178,80 @@ def do_change_role(
 INVITE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 #: 16 characters of 31 ≈ 79 bits: not guessable, even without the join rate limit.
 INVITE_LENGTH = 16
+#: Applications one code takes: a community's households, not the whole city's.
+INVITE_MAX_USES = 500
 
 
 def create_invite_code(
-    actor: Actor | None, community: Community, expires_at: datetime | None = None
+    actor: Actor | None,
+    community: Community,
+    expires_at: datetime | None = None,
+    max_uses: int = INVITE_MAX_USES,
 ) -> InviteCode:
     """Issue a new random invite code for a community.
 
     Args:
         actor: the cadre (or staff) issuing it; ``None`` only for the operator's console
             (management commands), as Zulip's ``acting_user=None``.
-        expires_at: when it stops working; ``None`` for never (until revoked).
+        expires_at: when it stops working (default: in ``INVITE_DAYS`` days).
+        max_uses: how many applications it takes before it stops working.
+
+    Raises:
+        ActionError: ``forbidden`` unless the actor may manage the community's invites;
+            ``invalid`` for a use limit below 1.
+    """
+    if actor is not None:
+        require_manage_invites(actor, community.pk)
+    if max_uses < 1:
+        raise ActionError(ErrorCode.INVALID, _("使用次数上限至少为1。"), field="max_uses")
+    code = "".join(secrets.choice(INVITE_ALPHABET) for _i in range(INVITE_LENGTH))
+    return InviteCode.objects.create(
+        community=community,
+        code=code,
+        expires_at=expires_at or invite_expiry(),
+        max_uses=max_uses,
+        created_by_id=actor.person_id if actor is not None else None,
+    )
+
+
+def list_invite_codes(actor: Actor | None, community_id: int) -> list[InviteCode]:
+    """Every invite code of a community, newest first, live or not (``is_valid`` says which).
 
     Raises:
         ActionError: ``forbidden`` unless the actor may manage the community's invites.
     """
     if actor is not None:
-        require_manage_invites(actor, community.pk)
-    code = "".join(secrets.choice(INVITE_ALPHABET) for _i in range(INVITE_LENGTH))
-    return InviteCode.objects.create(
-        community=community,
-        code=code,
-        expires_at=expires_at,
-        created_by_id=actor.person_id if actor is not None else None,
-    )
+        require_manage_invites(actor, community_id)
+    return list(InviteCode.objects.filter(community_id=community_id).order_by("-created_at", "-pk"))
+
+
+def do_revoke_invite(actor: Actor | None, community_id: int, code: str) -> InviteCode:
+    """Stop a code working at once (a poster taken down, a code that leaked).
+
+    Raises:
+        ActionError: ``forbidden`` unless the actor may manage the community's invites;
+            ``not_found`` for a code that is not this community's.
+    """
+    if actor is not None:
+        require_manage_invites(actor, community_id)
+    normalized = (code or "").strip().upper()
+    invite = InviteCode.objects.filter(community_id=community_id, code=normalized).first()
+    if invite is None:
+        raise ActionError(ErrorCode.NOT_FOUND, _("本社区没有这个邀请码。"))
+    if not invite.revoked:
+        invite.revoked = True
+        invite.save(update_fields=["revoked"])
+    return invite
+
+
+def _take_a_use(invite: InviteCode) -> None:
+    """Count one application against the code's limit, atomically (two applicants at once
+    cannot both take its last use)."""
+    taken = InviteCode.objects.filter(
+        pk=invite.pk, revoked=False, uses__lt=F("max_uses"), expires_at__gt=timezone.now()
+    ).update(uses=F("uses") + 1)
+    if not taken:
+        raise _invalid_invite()
 
 
 def current_invite_code(community: Community) -> InviteCode | None:
@@ -215,20 +267,24 @@ def check_invite_code(code: str) -> InviteCode:
     """The live invite code behind what a person typed or scanned.
 
     Raises:
-        ActionError: ``not_found`` (field ``invite_code``) for an unknown, expired or revoked code;
-            the three read alike so a code's history does not leak.
+        ActionError: ``not_found`` (field ``invite_code``) for an unknown, expired, revoked or
+            used-up code; they read alike so a code's history does not leak.
     """
     normalized = (code or "").strip().upper()
     invite = None
     if 0 < len(normalized) <= 32:
         invite = InviteCode.objects.select_related("community").filter(code=normalized).first()
     if invite is None or not invite.is_valid():
-        raise ActionError(
-            ErrorCode.NOT_FOUND,
-            _("邀请码无效或已过期，请向居委会索取新的邀请码。"),
-            field="invite_code",
-        )
+        raise _invalid_invite()
     return invite
+
+
+def _invalid_invite() -> ActionError:
+    return ActionError(
+        ErrorCode.NOT_FOUND,
+        _("邀请码无效或已过期，请向居委会索取新的邀请码。"),
+        field="invite_code",
+    )
 
 
 # --- Joining (入驻申请) -------------------------------------------------------------------------
@@ -253,9 +309,11 @@ JOIN_FIELD_LABELS = {
 _FIELD_LIMITS = {"real_name": 60, "display_name": 40, "building": 20, "unit": 20, "room_number": 20}
 
 
-def check_required(values: dict[str, object]) -> None:
-    """Raises ``invalid`` naming every required field left empty (field list in ``fields``)."""
-    missing = [name for name in JOIN_FIELD_LABELS if values.get(name) in (None, "")]
+def check_required(values: dict[str, object], names: list[str] | None = None) -> None:
+    """Raises ``invalid`` naming every required field left empty (field list in ``fields``):
+    ``names``, or every field of the join form."""
+    wanted = JOIN_FIELD_LABELS if names is None else names
+    missing = [name for name in wanted if values.get(name) in (None, "")]
     if missing:
         # The list separator is translated too: "、" in Chinese, ", " in English.
         labels = str(_("、")).join(str(JOIN_FIELD_LABELS[name]) for name in missing)
@@ -301,7 +359,7 @@ def check_password_strength(password: str, person: Person) -> None:
         raise ActionError(ErrorCode.INVALID, " ".join(exc.messages), field="password") from exc
 
 
-def _live_application_exists(community: Community, id_hash: str) -> bool:
+def live_application_exists(community: Community, id_hash: str) -> bool:
     return Person.objects.filter(
         community=community,
         id_hash=id_hash,
@@ -309,7 +367,7 @@ def _live_application_exists(community: Community, id_hash: str) -> bool:
     ).exists()
 
 
-def _duplicate_application() -> ActionError:
+def duplicate_application() -> ActionError:
     return ActionError(
         ErrorCode.CONFLICT,
         _("这个身份证号码在本社区已有待审核或已通过的申请。"),
@@ -383,12 +441,13 @@ def do_apply(
         **identity_fields(clear_id, clear_phone),
     )
     check_password_strength(values["password"], person)
-    if _live_application_exists(community, person.id_hash):
-        raise _duplicate_application()
+    if live_application_exists(community, person.id_hash):
+        raise duplicate_application()
     person.set_password(values["password"])
     try:
         # A savepoint, so a lost race leaves the outer transaction usable for the re-check.
         with transaction.atomic():
+            _take_a_use(invite)
             person.save()
     except IntegrityError as exc:
         # Two submissions at once: the partial unique constraint (one live application per ID
@@ -397,12 +456,18 @@ def do_apply(
             raise ActionError(
                 ErrorCode.CONFLICT, _("这个用户名已被使用，请换一个。"), field="username"
             ) from exc
-        raise _duplicate_application() from exc
+        raise duplicate_application() from exc
     return person
 
 
 def list_applications(
-    actor: Actor, community_id: int, status: str = Verification.PENDING, limit: int = 100
+    actor: Actor,
+    community_id: int,
+    status: str = Verification.PENDING,
+    limit: int = 100,
+    *,
+    neighbourhood_id: int | None = None,
+    building: str | None = None,
 ) -> list[Person]:
     """Join applications of a community for review, oldest first; logs the personal-data access.
 
@@ -416,9 +481,13 @@ def list_applications(
     require_review_joins(actor, community_id)
     if not Community.objects.filter(pk=community_id).exists():
         raise ActionError(ErrorCode.NOT_FOUND, _("找不到这个社区。"))
+    found = Person.objects.filter(community_id=community_id, verification=status)
+    if neighbourhood_id is not None:
+        found = found.filter(neighbourhood_id=neighbourhood_id)
+    if building:
+        found = found.filter(building=building.strip())
     people = list(
-        Person.objects.filter(community_id=community_id, verification=status)
-        .exclude(role=Role.OBSERVER)
+        found.exclude(role=Role.OBSERVER)
         .select_related("neighbourhood")
         .order_by("applied_at", "pk")[: max(1, min(limit, 500))]
     )
@@ -426,13 +495,22 @@ def list_applications(
     return people
 
 
-def record_personal_data_access(actor: Actor, people: list[Person], purpose: str) -> None:
-    """Log that ``actor`` saw these people's real-name data (Cybersecurity Law: ≥ 6 months)."""
+def record_personal_data_access(actor: Actor | None, people: list[Person], purpose: str) -> None:
+    """Log that ``actor`` (None: the operator's console) saw these people's real-name data
+    (Cybersecurity Law: ≥ 6 months)."""
     now = timezone.now()
+    viewer_id = actor.person_id if actor is not None else None
     PersonalDataAccess.objects.bulk_create(
-        PersonalDataAccess(viewer_id=actor.person_id, subject=p, purpose=purpose, at=now)
-        for p in people
+        PersonalDataAccess(viewer_id=viewer_id, subject=p, purpose=purpose, at=now) for p in people
     )
+
+
+def get_person(person_id: int) -> Person:
+    """Raises ``not_found`` for an unknown person."""
+    person = Person.objects.filter(pk=person_id).first()
+    if person is None:
+        raise ActionError(ErrorCode.NOT_FOUND, _("找不到这个人。"))
+    return person
 
 
 def get_community(community_id: int) -> Community:

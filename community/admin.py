@@ -13,7 +13,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from community import actions as community_actions
-from community import qr
+from community import links
 from community.models import (
     Community,
     District,
@@ -186,19 +186,29 @@ class PersonAdmin(admin.ModelAdmin):
 class InviteCodeAdmin(admin.ModelAdmin):
     list_display = ["code", "community", "expires_at", "revoked", "created_by", "created_at"]
     list_filter = ["revoked", "community"]
-    fields = ["community", "code", "join_url", "expires_at", "revoked", "created_by", "created_at"]
-    readonly_fields = ["code", "join_url", "created_by", "created_at"]
+    fields = [
+        "community",
+        "code",
+        "join_url",
+        "expires_at",
+        "max_uses",
+        "uses",
+        "revoked",
+        "created_by",
+        "created_at",
+    ]
+    readonly_fields = ["code", "join_url", "uses", "created_by", "created_at"]
 
     @admin.display(description=_("加入链接"))
     def join_url(self, obj: InviteCode) -> str:
-        return qr.join_url(obj.code) if obj.code else "-"
+        return links.join_url(obj.code) if obj.code else "-"
 
     def save_model(self, request, obj, form, change):
         if change:
             super().save_model(request, obj, form, change)
             return
         invite = community_actions.create_invite_code(
-            Actor.of(request.user), obj.community, obj.expires_at
+            Actor.of(request.user), obj.community, obj.expires_at, max_uses=obj.max_uses
         )
         _adopt(obj, invite)
         obj.code = invite.code

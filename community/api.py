@@ -15,11 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router, Status
 
-from community import actions, qr, ratelimit
+from community import actions, activation, links, qr, ratelimit
 from community.models import Person, Verification
 from community.schemas import (
+    ActivationOut,
     ApplicationOut,
     ApplicationStatusOut,
+    EnrolIn,
     ErrorOut,
     InviteIn,
     InviteOut,
@@ -194,9 +196,19 @@ def applications(
     request: HttpRequest,
     community_id: int,
     status: Query[Literal["pending", "approved", "rejected"]] = "pending",
+    neighbourhood: int | None = Query(None, description="Only this 小区 (its id)"),
+    building: str | None = Query(None, max_length=20, description="Only this building (楼号)"),
     limit: int = Query(100, ge=1, le=500),
 ):
-    people = actions.list_applications(Actor.of(request.auth), community_id, status, limit)
+    """Oldest first. Filters: ``status`` (default pending), ``neighbourhood``, ``building``."""
+    people = actions.list_applications(
+        Actor.of(request.auth),
+        community_id,
+        status,
+        limit,
+        neighbourhood_id=neighbourhood,
+        building=building,
+    )
     return [application_out(p) for p in people]
 
 
@@ -224,12 +236,17 @@ def reject(request: HttpRequest, person_id: int, body: RejectIn):
 # --- Invite codes (cadres) --------------------------------------------------------------------
 
 
-def _invite_out(invite) -> dict:
+def _invite_out(request: HttpRequest, invite) -> dict:
     return {
         "code": invite.code,
-        "url": qr.join_url(invite.code),
+        "url": links.join_url(invite.code, request),
         "community_id": invite.community_id,
         "expires_at": invite.expires_at,
+        "max_uses": invite.max_uses,
+        "uses": invite.uses,
+        "revoked": invite.revoked,
+        "valid": invite.is_valid(),
+        "created_at": invite.created_at,
     }
 
 
@@ -242,9 +259,36 @@ def _invite_out(invite) -> dict:
 )
 def create_invite(request: HttpRequest, community_id: int, body: InviteIn):
     community = actions.get_community(community_id)
-    expires_at = timezone.now() + timedelta(days=body.expires_days) if body.expires_days else None
-    invite = actions.create_invite_code(Actor.of(request.auth), community, expires_at)
-    return Status(201, _invite_out(invite))
+    expires_at = timezone.now() + timedelta(days=body.expires_days)
+    invite = actions.create_invite_code(
+        Actor.of(request.auth), community, expires_at, max_uses=body.max_uses
+    )
+    return Status(201, _invite_out(request, invite))
+
+
+@router.get(
+    "/communities/{community_id}/invites",
+    response={200: list[InviteOut], **_ERRORS},
+    auth=AUTH,
+    tags=["invites"],
+    summary="Every invite code of the community, newest first, live or not",
+)
+def list_invites(request: HttpRequest, community_id: int):
+    actions.get_community(community_id)
+    invites = actions.list_invite_codes(Actor.of(request.auth), community_id)
+    return [_invite_out(request, invite) for invite in invites]
+
+
+@router.delete(
+    "/communities/{community_id}/invites/{code}",
+    response={200: InviteOut, **_ERRORS},
+    auth=AUTH,
+    tags=["invites"],
+    summary="Revoke an invite code: it stops working at once",
+)
+def revoke_invite(request: HttpRequest, community_id: int, code: str):
+    invite = actions.do_revoke_invite(Actor.of(request.auth), community_id, code)
+    return _invite_out(request, invite)
 
 
 @router.get(
@@ -255,7 +299,8 @@ def create_invite(request: HttpRequest, community_id: int, body: InviteIn):
     summary="The community's current invite code and join URL",
 )
 def current_invite(request: HttpRequest, community_id: int):
-    return _invite_out(actions.get_current_invite(Actor.of(request.auth), community_id))
+    invite = actions.get_current_invite(Actor.of(request.auth), community_id)
+    return _invite_out(request, invite)
 
 
 def _binary_doc(content_type: str) -> dict:
@@ -272,7 +317,7 @@ def _binary_doc(content_type: str) -> dict:
 )
 def invite_svg(request: HttpRequest, community_id: int):
     invite = actions.get_current_invite(Actor.of(request.auth), community_id)
-    return HttpResponse(qr.poster_svg(invite), content_type="image/svg+xml")
+    return HttpResponse(qr.poster_svg(invite, request), content_type="image/svg+xml")
 
 
 @router.get(
@@ -285,4 +330,59 @@ def invite_svg(request: HttpRequest, community_id: int):
 )
 def invite_png(request: HttpRequest, community_id: int):
     invite = actions.get_current_invite(Actor.of(request.auth), community_id)
-    return HttpResponse(qr.qr_png(invite), content_type="image/png")
+    return HttpResponse(qr.qr_png(invite, request), content_type="image/png")
+
+
+# --- Activation codes (cadres) ----------------------------------------------------------------
+
+
+@router.post(
+    "/people/{person_id}/activation",
+    response={201: ActivationOut, **_ERRORS},
+    auth=AUTH,
+    tags=["activation"],
+    summary="Issue a new one-time activation code to a person of the community",
+)
+def issue_activation(request: HttpRequest, person_id: int):
+    """For someone who lost theirs (or forgot their password): the earlier code stops working.
+    The code is shown once; the issue is written to the personal-data access log."""
+    person = actions.get_person(person_id)
+    issued = activation.issue_activation(Actor.of(request.auth), person)
+    return Status(201, _activation_out(request, issued))
+
+
+@router.post(
+    "/communities/{community_id}/people",
+    response={201: ActivationOut, **_ERRORS},
+    auth=AUTH,
+    tags=["activation"],
+    summary="Enrol a person (a cadre vouches for them) and issue their activation code",
+)
+def enrol(request: HttpRequest, community_id: int, body: EnrolIn):
+    """Verified at once and seated in their rooms; they choose password and display name with
+    the activation code, which is shown once."""
+    issued = activation.do_enrol_by_cadre(
+        Actor.of(request.auth),
+        community_id,
+        real_name=body.real_name,
+        id_number=body.id_number,
+        phone=body.phone,
+        neighbourhood_id=body.neighbourhood,
+        building=body.building,
+        unit=body.unit,
+        room_number=body.room,
+        username=body.username,
+        display_name=body.display_name,
+        role=body.role,
+    )
+    return Status(201, _activation_out(request, issued))
+
+
+def _activation_out(request: HttpRequest, issued: activation.Issued) -> dict:
+    return {
+        "person_id": issued.person.pk,
+        "username": issued.person.username,
+        "code": issued.code,
+        "url": links.activation_url(issued.code, request),
+        "expires_at": issued.expires_at,
+    }

@@ -52,3 +52,32 @@ class JoinForm(forms.Form):
         choices = [("", _("请选择"))]
         choices += [(n.pk, n.name) for n in community.neighbourhoods.order_by("name")]
         self.fields["neighbourhood_id"].choices = choices
+
+
+class ActivationForm(forms.Form):
+    """Choose password and display name (``activation.do_activate`` holds the rules)."""
+
+    display_name = forms.CharField(
+        label=_("昵称"),
+        help_text=_("邻居们在群里看到的名字；真实姓名只有审核你的居委干部能看到。"),
+        required=False,
+        max_length=200,
+    )
+    password = forms.CharField(
+        label=_("密码"),
+        required=False,
+        max_length=1024,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password_again = forms.CharField(
+        label=_("再输一次密码"),
+        required=False,
+        max_length=1024,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("password") != cleaned.get("password_again"):
+            self.add_error("password_again", _("两次输入的密码不一样。"))
+        return cleaned

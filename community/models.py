@@ -7,6 +7,7 @@ A person belongs to one community. Real-name data is kept only as an HMAC plus a
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 
 from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin, UserManager
@@ -185,12 +186,24 @@ class Person(AbstractBaseUser, PermissionsMixin):
         return "-".join(parts)
 
 
+#: A poster stays up for weeks, not forever: a code found years later lets no one in.
+INVITE_DAYS = 30
+
+
+def invite_expiry() -> datetime.datetime:
+    """When a code issued now stops working, unless told otherwise."""
+    return timezone.now() + datetime.timedelta(days=INVITE_DAYS)
+
+
 class InviteCode(models.Model):
-    """A community's join code, printable as a QR poster."""
+    """A community's join code, printable as a QR poster: it expires, and takes at most
+    ``max_uses`` applications."""
 
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="invite_codes")
     code = models.CharField(max_length=32, unique=True)
-    expires_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(default=invite_expiry)
+    max_uses = models.PositiveIntegerField(default=500)
+    uses = models.PositiveIntegerField(default=0)
     revoked = models.BooleanField(default=False)
     created_by = models.ForeignKey(
         Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -202,7 +215,34 @@ class InviteCode(models.Model):
 
     def is_valid(self, now=None) -> bool:
         now = now or timezone.now()
-        return not self.revoked and (self.expires_at is None or self.expires_at > now)
+        return not self.revoked and self.expires_at > now and self.uses < self.max_uses
+
+
+class ActivationCode(models.Model):
+    """A one-time code (激活码) with which a person others enrolled — from a roster, or by a
+    cadre — chooses their password and display name. Only its SHA-256 is stored."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="activation_codes")
+    code_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    #: Replaced by a newer code (one lost and issued again) before it was used.
+    revoked = models.BooleanField(default=False)
+    created_by = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"activation #{self.pk} of {self.person_id}"
+
+    @staticmethod
+    def hash_code(code: str) -> str:
+        return hashlib.sha256(code.encode()).hexdigest()
+
+    def is_valid(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.used_at is None and not self.revoked and self.expires_at > now
 
 
 class ApiToken(models.Model):
@@ -224,7 +264,10 @@ class ApiToken(models.Model):
 class PersonalDataAccess(models.Model):
     """Who looked at whose personal data, and why (kept at least six months)."""
 
-    viewer = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    #: None: the operator's console (a management command).
+    viewer = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     subject = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
     purpose = models.CharField(max_length=60)
     at = models.DateTimeField(default=timezone.now)

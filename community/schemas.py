@@ -122,14 +122,30 @@ class RejectIn(Schema):
 
 
 class InviteIn(Schema):
-    expires_days: int | None = Field(None, ge=1, le=3650)
+    expires_days: int = Field(30, ge=1, le=365, description="Days until the code stops working")
+    max_uses: int = Field(500, ge=1, le=100_000, description="Applications the code takes")
 
 
 class InviteOut(Schema):
     code: str
     url: str
     community_id: int
-    expires_at: datetime | None
+    expires_at: datetime
+    max_uses: int
+    uses: int
+    revoked: bool
+    valid: bool = Field(description="Works now: not revoked, not expired, uses left")
+    created_at: datetime
+
+
+class ActivationOut(Schema):
+    """A one-time activation code, shown once: hand it over or send it to the person."""
+
+    person_id: int
+    username: str
+    code: str
+    url: str
+    expires_at: datetime
 
 
 def ref(obj) -> dict | None:
@@ -187,3 +203,20 @@ def application_out(person: Person) -> dict:
         "unit": person.unit,
         "room_number": person.room_number,
     }
+
+
+class EnrolIn(Schema):
+    """A person a cadre enrols: verified at once, given an activation code to hand over."""
+
+    real_name: str = Field("", max_length=200)
+    id_number: str = Field("", max_length=64, description="18-character 居民身份证号码")
+    phone: str = Field("", max_length=32, description="Mainland mobile number")
+    neighbourhood: int | None = Field(None, description="The 小区 (residents and moderators)")
+    building: str = Field("", max_length=100)
+    unit: str = Field("", max_length=100)
+    room: str = Field("", max_length=100)
+    username: str = Field("", max_length=150)
+    display_name: str = Field("", max_length=200, description="What neighbours see")
+    role: str = Field(
+        "resident", description="resident, moderator, owners_committee, property or police"
+    )

@@ -10,5 +10,6 @@ urlpatterns = [
     path("accounts/login/", views.login_view, name="login"),
     path("accounts/logout/", LogoutView.as_view(next_page="landing"), name="logout"),
     path("join/<str:code>", views.join, name="join"),
+    path("activate/<str:code>", views.activate, name="activate"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

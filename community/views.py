@@ -11,8 +11,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from community import actions, ratelimit, signals
-from community.forms import JoinForm
+from community import actions, activation, ratelimit, signals
+from community.forms import ActivationForm, JoinForm
 from community.models import Role, Verification
 from core.errors import ActionError, ErrorCode
 from core.roles import OFFICIAL_ROLES
@@ -103,6 +103,37 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
             login(request, person, backend="django.contrib.auth.backends.ModelBackend")
             return redirect("landing")
     return render(request, "community/join.html", {"form": form, "community": community})
+
+
+@require_http_methods(["GET", "POST"])
+def activate(request: HttpRequest, code: str) -> HttpResponse:
+    """``/activate/<code>``: an enrolled person chooses password and display name, once."""
+    address = ratelimit.client_address(request)
+    try:
+        ratelimit.check_join_allowed(address)  # guessing codes costs like guessing invites
+        found = activation.check_activation(code)
+    except ActionError as err:
+        if err.code == ErrorCode.RATE_LIMITED:
+            return rate_limited_page(request, err)
+        ratelimit.record_join_failure(address)
+        return render(
+            request, "community/activate_invalid.html", {"message": err.message}, status=404
+        )
+    person = found.person
+    initial = {"display_name": person.display_name}
+    form = ActivationForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = activation.do_activate(
+                code, form.cleaned_data["password"], form.cleaned_data["display_name"]
+            )
+        except ActionError as err:
+            field = err.extra.get("field")
+            form.add_error(field if field in form.fields else None, str(err.message))
+        else:
+            login(request, person, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect("landing")
+    return render(request, "community/activate.html", {"form": form, "person": person})
 
 
 #: ``/accounts/login/``: Django's login page behind the rate limit.

@@ -22,6 +22,21 @@ def in_memory_layer_in_production(app_configs, **kwargs):
 
 
 @register(Tags.compatibility)
+def public_url_in_production(app_configs, **kwargs):
+    """linli.E020: posters and activation sheets are printed; their links must be the real site."""
+    if settings.PRODUCTION and not settings.LINLI_PUBLIC_URL:
+        return [
+            Error(
+                "LINLI_PUBLIC_URL is not set: printed invite and activation links would point "
+                "at whatever address served the request.",
+                hint="Set LINLI_PUBLIC_URL to the site's address, e.g. https://linli.example.cn.",
+                id="linli.E020",
+            )
+        ]
+    return []
+
+
+@register(Tags.compatibility)
 def serving_libraries_have_what_teardown_needs(app_configs, **kwargs):
     """linli.E010: closed connections are freed without a collection only while these exist."""
     from serving import teardown

@@ -221,7 +221,8 @@ LOGGING = {
 }
 
 # --- Linli's own knobs ----------------------------------------------------------------------
-LINLI_PUBLIC_URL = env.str("LINLI_PUBLIC_URL", default="http://127.0.0.1:8000")
+#: The base of printed and sent links (community.links); required in production (linli.E020).
+LINLI_PUBLIC_URL = env.str("LINLI_PUBLIC_URL", default="")
 #: What one socket may send: a person types a few messages a second at most; a burst allows a
 #: paste of several. The benchmark raises these for its single fast sender.
 LINLI_SEND_RATE = env.float("LINLI_SEND_RATE", default=5.0)

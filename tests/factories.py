@@ -32,12 +32,14 @@ def make_person(
     username: str | None = None,
     display_name: str | None = None,
     party_member: bool = False,
+    password: str | None = PASSWORD,
     **fields,
 ) -> Person:
+    """An enrolled person; ``password=None`` for one who has not activated their account yet."""
     n = next(_serial)
     return actions.do_enrol(
         username=username or f"{role}{n}",
-        password=PASSWORD,
+        password=password,
         display_name=display_name or f"{role}-{n}",
         community=community,
         role=role,

@@ -66,9 +66,16 @@ def test_a_community_added_in_the_admin_gets_its_rooms(client, cast, staff):
 
 
 def test_an_invite_code_added_in_the_admin_is_random(client, cast, staff):
-    client.post("/admin/community/invitecode/add/", {"community": cast.community.pk})
+    form = {
+        "community": cast.community.pk,
+        "expires_at_0": "2099-01-31",
+        "expires_at_1": "18:00:00",
+        "max_uses": 200,
+    }
+    client.post("/admin/community/invitecode/add/", form)
     invite = cast.community.invite_codes.get()
     assert len(invite.code) == 16 and invite.created_by == staff
+    assert (invite.max_uses, invite.expires_at.year) == (200, 2099)
 
 
 def test_the_admin_login_is_rate_limited_too(client, cast):

@@ -290,3 +290,26 @@ def test_a_weak_password_is_explained_in_english_alone(api, cast, join_input):
     )
     message = response.json()["error"]["message"]
     assert "8 characters" in message and not has_chinese(message)
+
+
+def test_the_review_list_filters_by_neighbourhood_and_building(api, cast, join_input):
+    from community import actions
+
+    garden_3 = actions.do_apply(**join_input(building="3号楼"))
+    actions.do_apply(**join_input(building="5号楼"))
+    actions.do_apply(**join_input(neighbourhood_id=cast.court.pk, building="3号楼"))
+    url = f"/api/v1/communities/{cast.community.pk}/applications"
+    query = f"?neighbourhood={cast.garden.pk}&building=3号楼"
+    listed = api.get(url + query, headers=bearer(cast.cadre)).json()
+    assert [a["id"] for a in listed] == [garden_3.pk]
+    assert listed[0]["id_masked"].count("*") >= 8 and "*" in listed[0]["phone_masked"]
+
+
+def test_the_review_list_logs_only_the_applicants_shown(api, cast, join_input):
+    from community import actions
+
+    actions.do_apply(**join_input(building="3号楼"))
+    actions.do_apply(**join_input(building="5号楼"))
+    url = f"/api/v1/communities/{cast.community.pk}/applications?building=5号楼"
+    api.get(url, headers=bearer(cast.cadre))
+    assert PersonalDataAccess.objects.filter(viewer=cast.cadre).count() == 1

@@ -10,6 +10,12 @@ from community.models import Community, InviteCode, Neighbourhood, Person, Role,
 from tests.community.conftest import new_id_number
 
 
+@pytest.fixture(autouse=True)
+def _in_a_scratch_directory(tmp_path, monkeypatch):
+    """The commands write posters and sheets into the current directory by default."""
+    monkeypatch.chdir(tmp_path)
+
+
 def run(*args, **kwargs) -> tuple[str, str]:
     out, err = StringIO(), StringIO()
     call_command(*args, stdout=out, stderr=err, **kwargs)

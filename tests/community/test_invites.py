@@ -1,5 +1,7 @@
 """Invite codes: who may issue them, what they look like, the QR poster (command and HTTP)."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.management import call_command
 
@@ -118,3 +120,124 @@ def _run(*args) -> str:
     out = StringIO()
     call_command(*args, stdout=out)
     return out.getvalue()
+
+
+# --- Expiry, use limit, listing and revoking ---------------------------------------------------
+
+
+def test_a_code_expires_after_thirty_days_unless_told_otherwise(cast):
+    import time_machine
+    from django.utils import timezone
+
+    invite = actions.create_invite_code(None, cast.community)
+    later = time_machine.travel(timezone.now() + timedelta(days=30, minutes=1))
+    with later, pytest.raises(ActionError):
+        actions.check_invite_code(invite.code)
+
+
+def test_a_code_stops_after_its_use_limit(cast, join_input):
+    invite = actions.create_invite_code(None, cast.community, max_uses=1)
+    actions.do_apply(**join_input(invite_code=invite.code))
+    with pytest.raises(ActionError) as caught:
+        actions.do_apply(**join_input(invite_code=invite.code))
+    assert caught.value.code == ErrorCode.NOT_FOUND
+    invite.refresh_from_db()
+    assert invite.uses == 1
+
+
+def test_a_refused_application_uses_nothing(cast, join_input):
+    invite = actions.create_invite_code(None, cast.community, max_uses=1)
+    with pytest.raises(ActionError):
+        actions.do_apply(**join_input(invite_code=invite.code, id_number="110101199003078760"))
+    invite.refresh_from_db()
+    assert invite.uses == 0 and invite.is_valid()
+
+
+def test_a_revoked_code_stops_working_at_once(cast, invite):
+    actions.do_revoke_invite(Actor.of(cast.cadre), cast.community.pk, invite.code)
+    with pytest.raises(ActionError):
+        actions.check_invite_code(invite.code)
+
+
+def test_a_resident_may_not_revoke_codes(cast, invite):
+    with pytest.raises(ActionError) as caught:
+        actions.do_revoke_invite(Actor.of(cast.resident), cast.community.pk, invite.code)
+    assert caught.value.code == ErrorCode.FORBIDDEN
+
+
+def test_a_cadre_lists_and_revokes_codes_over_http(api, cast, invite):
+    url = f"/api/v1/communities/{cast.community.pk}/invites"
+    listed = api.get(url, headers=bearer(cast.cadre)).json()
+    assert [(i["code"], i["valid"], i["uses"]) for i in listed] == [(invite.code, True, 0)]
+    revoked = api.delete(f"{url}/{invite.code}", headers=bearer(cast.cadre))
+    assert revoked.status_code == 200 and revoked.json()["revoked"] is True
+    assert api.get(url, headers=bearer(cast.cadre)).json()[0]["valid"] is False
+
+
+def test_a_code_issued_over_http_has_a_use_limit(api, cast):
+    response = post_json(
+        api,
+        f"/api/v1/communities/{cast.community.pk}/invites",
+        {"expires_days": 7, "max_uses": 40},
+        headers=bearer(cast.cadre),
+    )
+    assert (response.json()["max_uses"], response.json()["uses"]) == (40, 0)
+
+
+def test_the_command_lists_and_revokes_codes(cast, invite, tmp_path):
+    community = str(cast.community.pk)
+    assert f"{invite.code}  valid" in _run("invite_code", "--community", community, "--list")
+    _run("invite_code", "--community", community, "--revoke", invite.code)
+    assert f"{invite.code}  revoked" in _run("invite_code", "--community", community, "--list")
+
+
+def test_the_poster_says_until_when_it_is_valid(api, cast, invite):
+    from django.utils import timezone
+
+    svg = api.get(
+        f"/api/v1/communities/{cast.community.pk}/invite.svg", headers=bearer(cast.cadre)
+    ).content.decode()
+    assert f"有效期至 {timezone.localtime(invite.expires_at):%Y-%m-%d %H:%M}" in svg
+
+
+# --- Where the links point ------------------------------------------------------------------------
+
+
+def test_without_a_public_url_links_name_the_address_served(api, cast, invite, settings):
+    settings.LINLI_PUBLIC_URL = ""
+    settings.ALLOWED_HOSTS = ["linli.lan"]
+    response = api.get(
+        f"/api/v1/communities/{cast.community.pk}/invite",
+        headers=bearer(cast.cadre),
+        HTTP_HOST="linli.lan:8600",
+    )
+    assert response.json()["url"] == f"http://linli.lan:8600/join/{invite.code}"
+    svg = api.get(
+        f"/api/v1/communities/{cast.community.pk}/invite.svg",
+        headers=bearer(cast.cadre),
+        HTTP_HOST="linli.lan:8600",
+    ).content.decode()
+    assert f"http://linli.lan:8600/join/{invite.code}" in svg
+
+
+def test_without_a_public_url_the_command_uses_the_development_address(cast, tmp_path, settings):
+    settings.LINLI_PUBLIC_URL = ""
+    out = _run("invite_code", "--community", str(cast.community.pk), "--out", str(tmp_path))
+    assert "join URL:  http://127.0.0.1:8000/join/" in out
+
+
+def test_a_public_url_wins_over_the_request(api, cast, invite, settings):
+    settings.LINLI_PUBLIC_URL = "https://linli.example.cn/"
+    response = api.get(
+        f"/api/v1/communities/{cast.community.pk}/invite", headers=bearer(cast.cadre)
+    )
+    assert response.json()["url"] == f"https://linli.example.cn/join/{invite.code}"
+
+
+def test_production_requires_a_public_url(settings):
+    from server.checks import public_url_in_production
+
+    settings.PRODUCTION, settings.LINLI_PUBLIC_URL = True, ""
+    assert [e.id for e in public_url_in_production(None)] == ["linli.E020"]
+    settings.LINLI_PUBLIC_URL = "https://linli.example.cn"
+    assert public_url_in_production(None) == []

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
-from community import actions
+from community import actions, activation, qr
 from community.identity import (
     check_id_number,
     check_phone,
@@ -44,8 +44,10 @@ class Command(BaseCommand):
 Columns: username, display_name (what neighbours see), real_name, id_number (18-character
 居民身份证号码), phone (mainland mobile), neighbourhood (the 小区's name), building, unit
 (optional), room, party_member (optional: 1/yes/true/是). Each person is enrolled as a verified
-resident (seated in their 小区群) with an unusable password: they set one through a password
-reset or a cadre. The ID number and phone are stored only hashed and masked.
+resident (seated in their 小区群) without a password, and gets a one-time activation code with
+which they choose their password and display name at /activate/<code>: one printable sheet per
+小区 and building (activation-<小区>-<building>.svg) is written into --out. The ID number and
+phone are stored only hashed and masked.
 
 Bad rows (check digit, ID already in the community or earlier in the file, unknown 小区, missing
 fields, bad phone, taken username) are reported with their line number and skipped; good rows
@@ -55,8 +57,16 @@ are imported, each in its own transaction. --dry-run checks every row and import
         parser.add_argument("file", type=Path, help="the roster, CSV with a header row")
         parser.add_argument("--community", type=int, required=True, help="the community's id")
         parser.add_argument("--dry-run", action="store_true", help="check only, import nothing")
+        parser.add_argument(
+            "--out",
+            type=Path,
+            default=Path.cwd(),
+            help="where to write the activation sheets (default: .)",
+        )
 
-    def handle(self, *args, file: Path, community: int, dry_run: bool, **options) -> None:
+    def handle(
+        self, *args, file: Path, community: int, dry_run: bool, out: Path, **options
+    ) -> None:
         found = Community.objects.filter(pk=community).first()
         if found is None:
             raise CommandError(f"no community with id {community}")
@@ -68,7 +78,7 @@ are imported, each in its own transaction. --dry-run checks every row and import
         neighbourhoods = {n.name: n for n in found.neighbourhoods.all()}
         seen_ids: set[str] = set()
         seen_usernames: set[str] = set()
-        imported, bad = 0, 0
+        imported, bad, enrolled = 0, 0, []
         # tqdm writes \r updates: give it the raw stream, not Django's line-ending wrapper.
         stream = getattr(self.stderr, "_out", self.stderr)
         for line, row in tqdm(rows, file=stream, unit="row", desc="import"):
@@ -76,7 +86,7 @@ are imported, each in its own transaction. --dry-run checks every row and import
                 fields = self._check(row, found, neighbourhoods, seen_ids, seen_usernames)
                 if not dry_run:
                     with transaction.atomic():
-                        actions.do_enrol(community=found, password=None, **fields)
+                        enrolled.append(actions.do_enrol(community=found, password=None, **fields))
                 imported += 1
             except IntegrityError:
                 # Lost a race with a join or another import: the row is a duplicate after all.
@@ -89,6 +99,11 @@ are imported, each in its own transaction. --dry-run checks every row and import
                 tqdm.write(f"line {line}: {reason}", file=stream)
         verb = "would import" if dry_run else "imported"
         self.stdout.write(f"{verb} {imported} of {len(rows)} rows; {bad} bad rows skipped")
+        if enrolled:
+            # The operator at the console acts for the platform (actor None).
+            issued = activation.issue_activations(None, enrolled)
+            for path in qr.write_activation_sheets(issued, out):
+                self.stdout.write(f"activation sheet: {path}")
 
     def _read(self, handle) -> list[tuple[int, dict[str, str]]]:
         reader = csv.DictReader(handle)

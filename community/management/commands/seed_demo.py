@@ -15,7 +15,7 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from community import actions, qr
+from community import actions, links
 from community.identity import identity_fields, make_id_number
 from community.models import Community, Neighbourhood, Person, Role, Street
 from core.errors import ActionError
@@ -137,7 +137,7 @@ class Command(BaseCommand):
         self._print_table(password)
         self.stdout.write("")
         self.stdout.write(f"{community.name} (#{community.pk}): {created} new accounts")
-        self.stdout.write(f"join URL: {qr.join_url(invite.code)}")
+        self.stdout.write(f"join URL: {links.join_url(invite.code)}")
 
     def _structure(self) -> tuple[Community, Street, list[Neighbourhood]]:
         street = actions.create_street(actions.create_district(DISTRICT), STREET)

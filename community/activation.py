@@ -24,7 +24,7 @@ from community.identity import check_id_number, check_phone, identity_fields
 from community.models import ActivationCode, Neighbourhood, Person, Role
 from community.signals import person_changed
 from core.errors import ActionError, ErrorCode
-from core.policy import Actor, require_review_joins
+from core.policy import Actor, require_enrol, require_review_joins
 
 #: Long enough to reach everyone in a building, short enough that a lost sheet soon goes stale.
 ACTIVATION_DAYS = 14
@@ -147,12 +147,6 @@ def do_activate(code: str, password: str, display_name: str) -> Person:
     return person
 
 
-#: Roles a cadre may enrol directly (cadres and observers are appointed by staff).
-CADRE_ENROLLED_ROLES = frozenset(
-    {Role.RESIDENT, Role.MODERATOR, Role.OWNERS_COMMITTEE, Role.PROPERTY, Role.POLICE}
-)
-
-
 @transaction.atomic
 def do_enrol_by_cadre(
     actor: Actor,
@@ -176,10 +170,8 @@ def do_enrol_by_cadre(
         ActionError: ``forbidden`` unless the actor reviews the community's joins; ``invalid``
             (with ``field``) or ``conflict`` as for an application; nothing written then.
     """
-    require_review_joins(actor, community_id)
+    require_enrol(actor, community_id, role)
     community = actions.get_community(community_id)
-    if role not in CADRE_ENROLLED_ROLES:
-        raise ActionError(ErrorCode.INVALID, _("不能这样设置这个角色。"), field="role")
     values = {
         "real_name": (real_name or "").strip(),
         "building": (building or "").strip(),

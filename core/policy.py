@@ -203,6 +203,19 @@ def require_review_joins(actor: Actor, community_id: int | None) -> None:
         raise forbidden(_("只有本社区的居委干部可以审核入群申请。"))
 
 
+#: Roles a cadre may enrol directly; cadres and observers are appointed by staff.
+CADRE_ENROLLED_ROLES = frozenset(
+    {Role.RESIDENT, Role.MODERATOR, Role.OWNERS_COMMITTEE, Role.PROPERTY, Role.POLICE}
+)
+
+
+def require_enrol(actor: Actor, community_id: int, role: str) -> None:
+    """A cadre enrols someone they vouch for (and hands over their activation code)."""
+    require_review_joins(actor, community_id)
+    if role not in CADRE_ENROLLED_ROLES:
+        raise ActionError(ErrorCode.INVALID, _("不能这样设置这个角色。"), field="role")
+
+
 def require_review_application(actor: Actor, applicant_community_id: int | None) -> None:
     """Approve or reject one application: ``applicant_community_id`` is None when no such id.
 

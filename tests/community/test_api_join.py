@@ -214,9 +214,7 @@ def test_a_cadre_of_another_community_cannot_approve(api, cast, join_input):
     assert Person.objects.get(pk=application["id"]).verification == Verification.PENDING
 
 
-def test_another_communitys_application_answers_as_an_id_that_does_not_exist(
-    api, cast, join_input
-):
+def test_another_communitys_application_answers_as_an_id_that_does_not_exist(api, cast, join_input):
     """Approving cannot tell a cadre whether a person id exists in another community."""
     application = post_json(api, "/api/v1/join", api_join_body(join_input())).json()
     other_cadre = _other_cadre(cast)

@@ -112,7 +112,7 @@ def test_a_race_past_the_check_is_caught_by_the_database(join_input, monkeypatch
     id_number = new_id_number()
     actions.do_apply(**join_input(id_number=id_number))
     # The second request checked before the first committed: only the constraint stops it.
-    monkeypatch.setattr(actions, "_live_application_exists", lambda community, id_hash: False)
+    monkeypatch.setattr(actions, "live_application_exists", lambda community, id_hash: False)
     err = refused(join_input, ErrorCode.CONFLICT, id_number=id_number)
     assert err.extra["field"] == "id_number"
 

@@ -79,6 +79,19 @@ def room_messages(request, room_id: int, page: Query[PageIn]):
     return reading.history(_actor(request), room_id, page.before, page.limit)
 
 
+class MemberOut(Schema):
+    id: int
+    display_name: str
+    role: str
+    badges: list[str]
+
+
+@router.get("/rooms/{room_id}/members", response=list[MemberOut])
+def room_members(request, room_id: int, q: str = Query("", max_length=50)):
+    """Members of the room by display name (for @mentions), at most 50."""
+    return reading.room_members(_actor(request), room_id, q)
+
+
 @router.get("/topics", response=list[TopicOut])
 def list_topics(request):
     """Every topic room (专题公共群) of the caller's community, joined or not."""

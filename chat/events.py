@@ -6,20 +6,14 @@ from typing import Any
 
 from chat.models import Message, Pin, Room
 from community.models import Person
+from core import roles
 from core.clock import iso
-from core.roles import BADGE_ROLES
 
 __all__ = ["iso"]
 
 
 def badges(person: Person) -> list[str]:
-    """党员亮身份: party members carry ``party``; officials and moderators carry their role."""
-    out = []
-    if person.party_member:
-        out.append("party")
-    if person.role in BADGE_ROLES:
-        out.append(person.role)
-    return out
+    return roles.badges(person.role, person.party_member)
 
 
 def author(person: Person) -> dict[str, Any]:

@@ -6,9 +6,7 @@ from django.dispatch import receiver
 
 from chat import broadcast
 from chat.actions import rooms
-from chat.actions.access import readable_room_count
 from community import signals
-from core.policy import Actor
 
 
 @receiver(signals.community_created)
@@ -30,11 +28,6 @@ def _seat_new_member(sender, person, **kwargs) -> None:
 @receiver(signals.person_changed)
 def _reseat(sender, person, **kwargs) -> None:
     rooms.seat_person(person)
-
-
-@receiver(signals.rooms_readable)
-def _count_rooms(sender, person, **kwargs) -> int:
-    return readable_room_count(Actor.of(person))
 
 
 @receiver(signals.token_revoked)

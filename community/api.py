@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router, Status
 
-from community import actions, activation, links, qr, ratelimit
+from community import actions, activation, directory, links, qr, ratelimit
 from community.models import Person, Verification
 from community.schemas import (
     ActivationOut,
@@ -28,6 +28,7 @@ from community.schemas import (
     JoinIn,
     JoinInfoOut,
     MeOut,
+    PersonOut,
     RejectIn,
     TokenIn,
     TokenOut,
@@ -386,3 +387,19 @@ def _activation_out(request: HttpRequest, issued: activation.Issued) -> dict:
         "url": links.activation_url(issued.code, request),
         "expires_at": issued.expires_at,
     }
+
+
+
+# --- The directory (敲门) ----------------------------------------------------------------------
+
+
+@router.get(
+    "/people",
+    response={200: list[PersonOut], **_ERRORS},
+    auth=AUTH,
+    tags=["directory"],
+    summary="Find a neighbour by display name, or the committee list, to knock on their door",
+)
+def people(request: HttpRequest, q: str = Query("", max_length=50), officials: bool = False):
+    """Approved people of the caller's community: display name, role and badges only."""
+    return directory.find_people(Actor.of(request.auth), q, officials)

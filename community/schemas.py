@@ -68,6 +68,15 @@ class MeOut(Schema):
     phone_masked: str
 
 
+class PersonOut(Schema):
+    """A person as rooms show them: never the real name, address, ID or phone."""
+
+    id: int
+    display_name: str
+    role: str
+    badges: list[str]
+
+
 class JoinInfoOut(Schema):
     community: Ref
     neighbourhoods: list[Ref]

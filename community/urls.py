@@ -1,4 +1,4 @@
-"""Browser pages (the web chat client is a later issue): landing, login/logout, join, language."""
+"""Browser pages: the web client (``/`` once approved), login/logout, join, language."""
 
 from django.contrib.auth.views import LogoutView
 from django.urls import include, path
@@ -11,5 +11,6 @@ urlpatterns = [
     path("accounts/logout/", LogoutView.as_view(next_page="landing"), name="logout"),
     path("join/<str:code>", views.join, name="join"),
     path("activate/<str:code>", views.activate, name="activate"),
+    path("application", views.application_status, name="application_status"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

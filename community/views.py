@@ -1,4 +1,5 @@
-"""Server-rendered pages: the landing page, logging in and out, and the join form."""
+"""Server-rendered pages: the landing page (the web client once approved), logging in and out,
+the join form."""
 
 from __future__ import annotations
 
@@ -7,15 +8,17 @@ from functools import wraps
 
 from django.contrib.auth import login
 from django.contrib.auth.views import LoginView
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
 from django.views.decorators.http import require_http_methods
 
-from community import actions, activation, ratelimit, signals
+from community import actions, activation, ratelimit
 from community.forms import ActivationForm, JoinForm
-from community.models import Role, Verification
+from community.models import Verification
 from core.errors import ActionError, ErrorCode
-from core.roles import OFFICIAL_ROLES
 
 
 def rate_limited_page(request: HttpRequest, err: ActionError) -> HttpResponse:
@@ -57,23 +60,39 @@ def guard_login(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
 
 
 def landing(request: HttpRequest) -> HttpResponse:
-    """What Linli is; for a logged-in person, where their application stands."""
-    context: dict = {}
+    """``/``: the web client for an approved person; otherwise what Linli is and, for a
+    logged-in applicant, where their application stands."""
     user = request.user
+    if user.is_authenticated and user.verification == Verification.APPROVED:
+        return web_client(request)
+    context: dict = {}
     if user.is_authenticated:
         context["application"] = user.verification
-        context["standing"] = _standing(user)
-        if user.verification == Verification.APPROVED:
-            answers = signals.rooms_readable.send(sender=type(user), person=user)
-            context["rooms"] = sum(count for _receiver, count in answers)
     return render(request, "community/landing.html", context)
 
 
-def _standing(person) -> str:
-    """What the landing page greets: a resident who passed review, an official, an observer."""
-    if person.role == Role.OBSERVER:
-        return "observer"
-    return "official" if person.role in OFFICIAL_ROLES else "resident"
+def web_client(request: HttpRequest) -> HttpResponse:
+    """The web client's shell: its script reads this boot data and opens the socket (``/ws/v1``);
+    everything else it learns from the socket's ``welcome`` and the HTTP API."""
+    boot = {
+        "language": get_language(),
+        "csrf_token": get_token(request),
+        "urls": {
+            "socket": "/ws/v1",
+            "api": "/api/v1",
+            "logout": reverse("logout"),
+            "set_language": reverse("set_language"),
+        },
+    }
+    return render(request, "app/shell.html", {"boot": boot})
+
+
+def application_status(request: HttpRequest) -> JsonResponse:
+    """``/application``: where the logged-in person's application stands, for the pending page
+    to turn into the chat once a cadre approves (an applicant cannot use the API yet)."""
+    if not request.user.is_authenticated:
+        return JsonResponse({"status": None}, status=401)
+    return JsonResponse({"status": request.user.verification})
 
 
 @require_http_methods(["GET", "POST"])

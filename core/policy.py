@@ -238,6 +238,17 @@ def require_manage_invites(actor: Actor, community_id: int) -> None:
         raise forbidden(_("只有本社区的居委干部可以管理邀请码。"))
 
 
+def may_find_people(actor: Actor) -> bool:
+    """The community's directory (找邻居, the committee list), for knocking: approved people of a
+    community. Observers never knock, so they have no directory."""
+    return actor.approved and not actor.is_observer and actor.community_id is not None
+
+
+def require_find_people(actor: Actor) -> None:
+    if not may_find_people(actor):
+        raise forbidden()
+
+
 def may_observe(actor: Actor, place: Place | None) -> bool:
     """An observer sees the public rooms of communities in their street or district (观察权限)."""
     if place is None or not (actor.approved and actor.is_observer):

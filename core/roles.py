@@ -29,6 +29,11 @@ COORDINATION_ROLES = frozenset({Role.CADRE, Role.OWNERS_COMMITTEE, Role.PROPERTY
 BADGE_ROLES = OFFICIAL_ROLES | {Role.MODERATOR}
 
 
+def badges(role: str, party_member: bool) -> list[str]:
+    """党员亮身份: party members carry ``party``; officials and moderators carry their role."""
+    return (["party"] if party_member else []) + ([role] if role in BADGE_ROLES else [])
+
+
 class Rank(StrEnum):
     """What a person is in one room."""
 

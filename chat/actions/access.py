@@ -59,13 +59,6 @@ def readable_room_ids(actor: Actor) -> list[int]:
     return storage.member_room_ids(actor.person_id)
 
 
-def readable_room_count(actor: Actor) -> int:
-    """How many rooms a person reads: their memberships, or for an observer the rooms watched."""
-    if actor.is_observer:
-        return observed_rooms(actor).count()
-    return Membership.objects.filter(person_id=actor.person_id).count()
-
-
 def observed_rooms(actor: Actor):
     """The public rooms of the communities in an observer's street or district (观察权限)."""
     rooms = Room.objects.filter(kind__in=PUBLIC_ROOM_KINDS)

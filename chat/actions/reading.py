@@ -7,7 +7,8 @@ from typing import Any
 from chat import events, protocol, storage
 from chat.actions.access import access_room, observed_rooms
 from chat.actions.knocks import pending_knocks
-from chat.models import DirectPair, RoomKind
+from chat.models import DirectPair, Membership, RoomKind
+from community.directory import public_view
 from community.models import Person
 from core import policy
 from core.policy import Actor
@@ -74,6 +75,22 @@ def gap(actor: Actor, room_id: int, after: int, upto: int) -> list[dict[str, Any
     """Messages a socket missed live (the layer dropped an event): after < seq ≤ upto."""
     access_room(actor, room_id)
     return _page(room_id, after, upto)
+
+
+#: Members one ``room_members`` call returns at most (the @ picker shows a few).
+MEMBERS_LIMIT = 50
+
+
+def room_members(actor: Actor, room_id: int, query: str = "") -> list[dict[str, Any]]:
+    """Members of a room the actor may read, by display name (the @mention picker): what the
+    room shows of them anyway, no more."""
+    access_room(actor, room_id)
+    people = Person.objects.filter(
+        pk__in=Membership.objects.filter(room_id=room_id).values("person_id")
+    )
+    if query.strip():
+        people = people.filter(display_name__icontains=query.strip())
+    return [public_view(p) for p in people.order_by("display_name", "pk")[:MEMBERS_LIMIT]]
 
 
 def _room_names(actor: Actor, direct: list[int]) -> dict[int, str]:

@@ -72,6 +72,25 @@ def test_resident_cannot_create_a_topic_room(cast, as_person):
     assert made.status_code == 403
 
 
+def test_members_of_a_room_are_found_by_display_name(cast, garden_room, as_person):
+    name = cast.neighbour.display_name
+    found = as_person(cast.resident, "get", f"/api/v1/rooms/{garden_room.pk}/members?q={name}")
+    assert found.json() == [
+        {"id": cast.neighbour.pk, "display_name": name, "role": "resident", "badges": []}
+    ]
+
+
+def test_members_show_no_personal_data(cast, garden_room, as_person):
+    members = as_person(cast.resident, "get", f"/api/v1/rooms/{garden_room.pk}/members").json()
+    assert {cast.resident.pk, cast.party_member.pk} <= {m["id"] for m in members}
+    assert all(set(m) == {"id", "display_name", "role", "badges"} for m in members)
+
+
+def test_members_of_a_room_one_is_not_in_are_refused(cast, coordination_room, as_person):
+    response = as_person(cast.resident, "get", f"/api/v1/rooms/{coordination_room.pk}/members")
+    assert response.json()["error"]["code"] == "not_member"
+
+
 def test_openapi_schema_lists_the_chat_endpoints(client):
     paths = client.get("/api/v1/openapi.json").json()["paths"]
     assert "/api/v1/rooms" in paths and "/api/v1/rooms/{room_id}/messages" in paths

@@ -1,5 +1,7 @@
 """The browser pages: landing, login (rate limited), logout, and the join form."""
 
+import pytest
+
 from community import actions
 from community.models import Person, Verification
 from core.policy import Actor
@@ -24,15 +26,35 @@ def test_the_login_page_shows_a_form(client, db):
     assert 'name="password"' in response.content.decode()
 
 
-def test_logging_in_leads_to_the_landing_page_with_the_rooms_count(client, cast):
+def test_logging_in_leads_to_the_web_client(client, cast):
     response = client.post(
         "/accounts/login/", {"username": "resident", "password": PASSWORD}, follow=True
     )
     page = response.content.decode()
     assert response.redirect_chain[-1][0] == "/"
-    assert cast.resident.display_name in page
-    rooms = cast.resident.memberships.count()
-    assert f"你已加入 {rooms} 个群" in page
+    assert "app/main.js" in page
+    assert 'id="linli-boot"' in page
+
+
+def test_the_web_client_boots_with_the_language_and_the_csrf_token(client, cast):
+    client.force_login(cast.resident)
+    response = client.get("/", headers={"accept-language": "en"})
+    boot = response.context["boot"]
+    assert boot["language"] == "en"
+    assert boot["csrf_token"]
+    assert boot["urls"]["socket"] == "/ws/v1"
+
+
+def test_the_application_status_says_pending_until_approved(client, cast, join_input):
+    person = actions.do_apply(**join_input())
+    client.force_login(person)
+    assert client.get("/application").json() == {"status": "pending"}
+    actions.do_approve(Actor.of(cast.cadre), person.pk)
+    assert client.get("/application").json() == {"status": "approved"}
+
+
+def test_the_application_status_needs_a_login(client, db):
+    assert client.get("/application").status_code == 401
 
 
 def test_a_wrong_password_shows_the_form_again(client, cast):
@@ -137,18 +159,7 @@ def test_the_chinese_brand_names_both(client, db):
     assert "邻里 Linli" in client.get("/").content.decode()
 
 
-def test_an_official_is_not_congratulated_on_passing_resident_review(client, cast):
-    page = landing_as(client, cast.cadre)
-    assert "实名审核" not in page and "居委干部" in page
-
-
-def test_the_observer_is_told_how_many_rooms_they_read(client, cast):
-    page = landing_as(client, cast.observer)
-    assert "已加入 0 个群" not in page
-    # The street's public rooms: its community's two 小区群 and its community room.
-    assert "可以查看 3 个群" in page
-
-
-def test_the_observer_page_in_english(client, cast):
-    page = landing_as(client, cast.observer, "en")
-    assert "You can read 3 rooms" in page
+@pytest.mark.parametrize("who", ["cadre", "property", "observer"])
+def test_officials_and_observers_get_the_web_client_too(client, cast, who):
+    page = landing_as(client, getattr(cast, who))
+    assert "app/main.js" in page

@@ -96,8 +96,9 @@ class Site:
     @staticmethod
     def clean(page: Page) -> None:
         """The page ran without an uncaught error or a Content-Security-Policy violation."""
-        assert page.errors == []
-        assert page.evaluate("window.cspViolations || []") == []
+        assert page.errors == [], page.errors
+        violations = page.evaluate("window.cspViolations || []")
+        assert violations == [], violations
 
     def restart(self) -> None:
         """Stop the server and start it again on the same port (sockets drop, clients return)."""

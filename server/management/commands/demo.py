@@ -1,4 +1,5 @@
-"""``linli demo``: migrate, seed the demo community, and serve it. SQLite, no setup."""
+"""``linli demo``: migrate, seed the demo community and its morning, and serve it. SQLite, no
+setup."""
 
 from __future__ import annotations
 
@@ -12,11 +13,14 @@ from server.management.commands.serve import daphne_args, run_daphne
 
 
 class Command(BaseCommand):
-    help = "Migrate the database, create the demo community and accounts, and serve them."
+    help = (
+        "Migrate the database, create the demo community and accounts, bring it to life (topic "
+        "rooms, a morning of conversation, a knock), and serve it."
+    )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--host", default="127.0.0.1")
-        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+        parser.add_argument("--port", type=int, default=8000, help="port to listen on")
         parser.add_argument("--password", default=None, help="the demo accounts' password")
         parser.add_argument("--access-log", action="store_true")
 
@@ -29,6 +33,7 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         seed = {"password": password} if password else {}
         call_command("seed_demo", stdout=self.stdout, **seed)
+        call_command("seed_demo_chat", stdout=self.stdout)
         self.stdout.write("")
         self.stdout.write(f"Open http://{host}:{port}/ and log in with an account above.")
         self.stdout.write(f"Admin: http://{host}:{port}/admin/ (linli createsuperuser first)")

@@ -21,7 +21,6 @@ from typing import Any
 from channels.consumer import get_handler_name
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
-from django.conf import settings
 from django.db import DatabaseError
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -31,7 +30,7 @@ from chat.actions import knocks, messages, moderation, reading, rooms
 from chat.actions.access import actor_of, readable_room_ids
 from chat.delivery import Delivery
 from chat.protocol import frames as wire
-from chat.ratelimit import FloodGuard, TokenBucket, too_many_sockets
+from chat.ratelimit import BAD_FRAME_COST, FRAME_COSTS, too_many_sockets
 from chat.recent import fetch as fetch_recent
 from community.ws_auth import Visitor, identify
 from core.dbthreads import db
@@ -54,12 +53,6 @@ async def act(action, *args: Any) -> Any:
     if error is not None:
         raise error
     return result
-
-
-#: Frames that cost a write; they draw on the send bucket.
-METERED: frozenset[type[wire.Frame]] = frozenset(
-    {wire.Send, wire.Edit, wire.Knock, wire.History, wire.Sync, wire.Pin, wire.Mute, wire.Delete}
-)
 
 
 class ChatConsumer(AsyncWebsocketConsumer):
@@ -110,8 +103,6 @@ class ChatConsumer(AsyncWebsocketConsumer):
         offered = self.scope.get("subprotocols") or []
         subprotocol, encoding = protocol.choose_subprotocol(offered)
         self.delivery = Delivery(self, encoding)
-        self.bucket = TokenBucket(settings.LINLI_SEND_RATE, settings.LINLI_SEND_BURST)
-        self.flood = FloodGuard(settings.LINLI_FLOOD_STRIKES)
         self.typing = TypingThrottle()
         self.connection_id = presence.new_connection_id()
         self.joined: set[int] = set()
@@ -132,6 +123,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         # whole row (hashed ID, password hash, …), which was a few KiB of every connection.
         self.actor = Actor.of(visitor.person)
         self.token_id = visitor.token_id
+        self.meter = self.hub.budgets.meter(self.actor.person_id)
         await self.accept(subprotocol)
         if too_many_sockets(await self.hub.join_person(self.actor.person_id, self.delivery)):
             await self.close(code=protocol.CLOSE_TOO_MANY_SOCKETS)
@@ -149,6 +141,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if self.actor is None:
             return
         self.delivery.closed()
+        self.hub.budgets.release(self.actor.person_id)
         await presence.disconnected(self.connection_id, self.actor)
         for room_id in list(self.joined):
             await self.hub.leave(room_id, self.delivery)
@@ -168,16 +161,18 @@ class ChatConsumer(AsyncWebsocketConsumer):
         try:
             frame = protocol.decode(data if data is not None else "", self.delivery.encoding)
         except protocol.ProtocolError as err:
-            await self.send_error(err, err.ref)
             if err.close_code:
+                await self.send_error(err, err.ref)
                 await self.close(code=err.close_code)
+            elif await self._within_rate(BAD_FRAME_COST, err.ref):
+                await self.send_error(err, err.ref)
             return
         handler = HANDLERS.get(type(frame))
         if handler is None:
             err = ActionError(ErrorCode.UNKNOWN_TYPE, _("这个服务器还不支持这种操作。"))
             await self.send_error(err, frame.ref)
             return
-        if type(frame) in METERED and not await self._within_rate(frame.ref):
+        if not await self._within_rate(FRAME_COSTS[type(frame)], frame.ref):
             return
         try:
             await handler(self, frame)
@@ -197,10 +192,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
             log.exception("unexpected error handling %s", frame.type)
             await self.send_error(ActionError(ErrorCode.INTERNAL, _("服务器出错了。")), frame.ref)
 
-    async def _within_rate(self, ref: str | None) -> bool:
-        wait = self.bucket.take()
+    async def _within_rate(self, cost: float, ref: str | None) -> bool:
+        """Charge the frame to the socket's and the person's budgets; refuse it if over."""
+        wait = self.meter.charge(cost)
         if not wait:
-            self.flood.allowed()
             return True
         await self.send_error(
             ActionError(
@@ -208,7 +203,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             ),
             ref,
         )
-        if self.flood.refused():
+        if self.meter.flood.refused():
             await self.close(code=protocol.CLOSE_FLOOD)
         return False
 
@@ -238,17 +233,16 @@ class ChatConsumer(AsyncWebsocketConsumer):
             if revision is not None:
                 kept[room_id] = revision
         answers = await db(fetch_recent)(self.actor, ranges, kept)
-        ready = []
+        replies = []
         for room_id, (revision, pages) in answers.items():
             low, high = ranges[room_id]
             if pages is None:
-                ready.append(recent.span(room_id, low, high, binary=delivery.binary))
+                ready = recent.frames(room_id, low, high, binary=delivery.binary)
             else:
                 recent.learn(room_id, low, pages, revision)
-                ready.extend(page[delivery.binary] for page in pages)
-        done = {"type": "synced", "more": {str(k): v for k, v in more.items()}}
-        ready.append(delivery.framed(_with_ref(done, f.ref)))
-        await delivery.write_ready(ready)
+                ready = [page[delivery.binary] for page in pages]
+            replies.append((room_id, low, ready))
+        await delivery.write_sync(replies, more, f.ref)
 
     async def on_history(self, f: wire.History) -> None:
         page = await db(reading.history)(self.actor, f.room, f.before, f.limit)

@@ -350,14 +350,51 @@ class Delivery:
         if self.raw.write(b"".join(wire)) == outbox.QUEUED:
             self.check_outbox()
 
+    async def write_sync(
+        self, replies: list[tuple[int, int, list[bytes]]], more: dict[int, int], ref: str | None
+    ) -> None:
+        """A ``sync`` answer: each room's ready message frames (``(room, last seen, frames)``, in
+        the order the client listed them), then ``synced``.
+
+        At most ``SYNC_MAX_BYTES`` of frames (or half the outbox limit) are written in one answer:
+        a room cut short, or not reached, is named in ``more`` with the last seq written, and the
+        client syncs again from there. Each room's frames are one write, after which the
+        slow-consumer guard looks at the outbox: a client that stopped reading is closed before
+        the rest is written.
+        """
+        budget = min(protocol.SYNC_MAX_BYTES, self.outbox_limit // 2)
+        more, sent = dict(more), 0
+        for room_id, low, frames in replies:
+            count, size = 0, 0
+            for ready in frames:
+                if sent + size + len(ready) > budget and sent + size:
+                    break  # over the bound, and the answer is not empty: the rest comes next
+                size += len(ready)
+                count += 1
+            if count:
+                await self.write_ready(frames if count == len(frames) else frames[:count])
+            sent += size
+            if count < len(frames):
+                more[room_id] = low + count
+            if self.closing:
+                return
+        done = {"type": "synced", "more": {str(k): v for k, v in more.items()}}
+        if ref is not None:
+            done["ref"] = ref
+        await self.send_frame(done)
+
     def framed(self, frame: dict[str, Any]) -> bytes:
         """A server frame as a ready WebSocket frame in this socket's encoding."""
         data = protocol.encode(frame, self.encoding)
         return outbox.frame(data if self.binary else data.encode(), binary=self.binary)
 
     def check_outbox(self) -> None:
-        """Close a client that stopped reading before its unsent frames pile up in memory."""
-        if self.transport is None:
+        """Close a client that stopped reading before its unsent frames pile up in memory.
+
+        Run after each write of Linli's own that had to queue, and by the hub's sweep for what
+        the serving layer writes by itself (pongs): the measure is every byte unsent.
+        """
+        if self.transport is None or self.closing:
             return
         pending = outbox.pending_bytes(self.transport)
         if pending is not None and pending > self.outbox_limit:

@@ -25,12 +25,17 @@ from typing import Any, Protocol
 from django.conf import settings
 
 from chat.broadcast import CONTROL, layer, room_group, user_group
+from chat.ratelimit import PersonBudgets
 from chat.recent import RecentMessages
 
 log = logging.getLogger(__name__)
 
 #: channels-redis forgets a group member after ``group_expiry`` (a day): re-join well before.
 GROUP_REFRESH_S = 3600.0
+#: How often every socket's unsent bytes are measured, besides after each write of Linli's own:
+#: the serving layer writes to the transport too (pongs to WebSocket pings, close frames), and a
+#: client that pings without reading must meet the slow-consumer guard as well.
+OUTBOX_SWEEP_S = 1.0
 
 
 class Receiver(Protocol):
@@ -40,6 +45,8 @@ class Receiver(Protocol):
 
     async def personal(self, event: dict[str, Any]) -> None: ...
 
+    def check_outbox(self) -> None: ...
+
 
 class Hub:
     """The process's room subscriptions and the sockets behind them (one per event loop)."""
@@ -47,11 +54,14 @@ class Hub:
     def __init__(self) -> None:
         #: Each room's latest messages, ready for ``sync`` (fed here, by ``dispatch``).
         self.recent = RecentMessages(settings.LINLI_RECENT_BYTES)
+        #: What each person's sockets on this process may send, together (``chat.ratelimit``).
+        self.budgets = PersonBudgets()
         self.rooms: dict[int, dict[Receiver, None]] = {}
         self.people: dict[int, dict[Receiver, None]] = {}
         self.channel: str | None = None
         self._task: asyncio.Task | None = None
         self._refresher: asyncio.Task | None = None
+        self._sweeper: asyncio.Task | None = None
         self._lock = asyncio.Lock()
 
     async def _start(self) -> None:
@@ -61,6 +71,7 @@ class Hub:
             self.channel = await layer().new_channel()
             self._task = asyncio.ensure_future(self._run())
             self._refresher = asyncio.ensure_future(self._refresh())
+            self._sweeper = asyncio.ensure_future(self._sweep_outboxes())
 
     async def join(self, room_id: int, receiver: Receiver) -> None:
         """Start handing the room's events to ``receiver``; subscribe the process if first."""
@@ -135,6 +146,18 @@ class Hub:
                 await asyncio.sleep(1)
                 continue
             await self.dispatch(event)
+
+    async def _sweep_outboxes(self) -> None:
+        """Every socket's slow-consumer guard, once per ``OUTBOX_SWEEP_S``: one look at the
+        transport's buffer each (every socket is in its person's set exactly once)."""
+        while True:
+            await asyncio.sleep(OUTBOX_SWEEP_S)
+            for members in list(self.people.values()):
+                for receiver in list(members):
+                    try:
+                        receiver.check_outbox()
+                    except Exception:
+                        log.exception("checking a socket's outbox failed")
 
     async def _refresh(self) -> None:
         while True:

@@ -113,10 +113,14 @@ class RecentMessages:
 
     def span(self, room_id: int, low: int, high: int, *, binary: bool) -> bytes:
         """The kept frames of ``low < seq ≤ high`` (see ``kept``), joined, in one encoding."""
+        return b"".join(self.frames(room_id, low, high, binary=binary))
+
+    def frames(self, room_id: int, low: int, high: int, *, binary: bool) -> list[bytes]:
+        """The kept frames of ``low < seq ≤ high`` (see ``kept``), in seq order, one encoding."""
         run = self.runs[room_id]
         self.runs.move_to_end(room_id)
         start = low + 1 - run.first
-        return b"".join(ready[binary] for ready in islice(run.frames, start, start + high - low))
+        return [ready[binary] for ready in islice(run.frames, start, start + high - low)]
 
     # --- Bookkeeping -----------------------------------------------------------------------------
 

@@ -232,6 +232,10 @@ LINLI_PUBLIC_URL = env.str("LINLI_PUBLIC_URL", default="")
 #: paste of several. The benchmark raises these for its single fast sender.
 LINLI_SEND_RATE = env.float("LINLI_SEND_RATE", default=5.0)
 LINLI_SEND_BURST = env.float("LINLI_SEND_BURST", default=20.0)
+#: What one person may send over all their sockets on one worker together (chat/ratelimit.py):
+#: a phone and a browser both busy, not sixteen sockets at sixteen times the rate.
+LINLI_PERSON_RATE = env.float("LINLI_PERSON_RATE", default=2 * LINLI_SEND_RATE)
+LINLI_PERSON_BURST = env.float("LINLI_PERSON_BURST", default=2 * LINLI_SEND_BURST)
 #: Refused frames in a row before the socket is closed for flooding (close code 4008).
 LINLI_FLOOD_STRIKES = env.int("LINLI_FLOOD_STRIKES", default=50)
 #: Bytes waiting unsent to one socket before it is closed as a slow consumer (code 4010): a

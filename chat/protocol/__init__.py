@@ -74,6 +74,7 @@ from chat.protocol.limits import (
     MAX_NESTING,
     MAX_TITLE_CHARS,
     SYNC_BATCH,
+    SYNC_MAX_BYTES,
     SYNC_MAX_ROOMS,
     SYNC_TOTAL,
 )
@@ -106,6 +107,7 @@ __all__ = [
     "MAX_TITLE_CHARS",
     "SUBPROTOCOLS",
     "SYNC_BATCH",
+    "SYNC_MAX_BYTES",
     "SYNC_MAX_ROOMS",
     "SYNC_TOTAL",
     "Block",

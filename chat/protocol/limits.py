@@ -36,6 +36,10 @@ SYNC_BATCH = 1000
 #: Messages in one ``sync`` answer in all, over all its rooms: bounds the memory and the time one
 #: frame holds the socket (rooms cut short are named in ``synced.more``).
 SYNC_TOTAL = 2000
+#: Bytes of message frames in one ``sync`` answer (or half of ``LINLI_OUTBOX_LIMIT``, if less):
+#: 842 messages of 16 KB would be 13 MB written at once to a socket that may never read them.
+#: Rooms cut short are named in ``synced.more``; at least one message is always sent.
+SYNC_MAX_BYTES = 512 * 1024
 #: How deeply objects and arrays may nest in a client frame. Linli's own frames nest 2 deep;
 #: the bound keeps every parser far from Python's recursion limit.
 MAX_NESTING = 32

@@ -90,3 +90,33 @@ async def test_client_that_stops_reading_is_closed_and_memory_stays_bounded(tcas
     assert grown < 64 * 1024  # KiB: the 9 MB meant for the stalled reader did not pile up
     await alice.ws.close()
     await asyncio.sleep(0)
+
+
+def ping_frames(count: int) -> bytes:
+    """``count`` WebSocket pings as a client sends them (masked, RFC 6455 §5.3; a zero mask key
+    leaves the payload as it is), each asking for a 125-byte pong."""
+    return (bytes([0x89, 0x80 | 125]) + b"\x00" * 4 + b"p" * 125) * count
+
+
+async def test_client_that_pings_without_reading_is_closed_as_a_slow_consumer(tcast, one_worker):
+    """Pongs are the serving layer's own writes: the guard counts every unsent byte, not only
+    Linli's frames (BAD-INPUTS: 460,000 unread pings queued 58 MB)."""
+    import socket
+
+    sock = socket.create_connection(("127.0.0.1", one_worker.port))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    pinger = await Peer.open(one_worker, tcast.neighbour, sock=sock, max_queue=1)
+    pinger.ws.transport.pause_reading()  # read nothing more from the kernel
+    rss_before = one_worker.rss_kib()
+    for _ in range(100):
+        pinger.ws.transport.write(ping_frames(1000))  # 100,000 pongs: 12.7 MB if all queued
+        await asyncio.sleep(0)
+    deadline = asyncio.get_running_loop().time() + 60
+    while "closing slow consumer" not in one_worker.log_path.read_text():
+        assert asyncio.get_running_loop().time() < deadline, "the pinging client stayed open"
+        await asyncio.sleep(0.2)
+    grown = one_worker.rss_kib() - rss_before
+    pinger.ws.transport.resume_reading()
+    assert await closed_with(pinger) in (protocol.CLOSE_SLOW_CONSUMER, None)
+    assert grown < 12 * 1024  # KiB: the pongs did not all pile up
+    assert await still_serving(one_worker, tcast.resident)

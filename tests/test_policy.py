@@ -588,8 +588,9 @@ see_officials_online
 """
 
 
-def rows(table: str, columns: list[str]):
-    """(act, who, answers) for every person under every act of the table."""
+def rows(table: str, columns: list[str]) -> list:
+    """(act, who, answers) for every person under every act of the table (a list: pytest 9
+    refuses generators as parameter lists)."""
     header, *lines = (line.split() for line in table.strip().splitlines())
     assert header == ["who", *columns]
     acts: dict[str, dict[str, list[str]]] = {}
@@ -602,11 +603,13 @@ def rows(table: str, columns: list[str]):
             assert len(answers) == len(columns), words
             for name in who.split(","):
                 acts[act][name] = answers
+    params = []
     for act, answers in acts.items():
         for name in PEOPLE:
             row = answers.get(name, answers.get("others"))
             assert row is not None, f"{act}: no answer for {name}"
-            yield pytest.param(act, name, row, id=f"{act}-{name}")
+            params.append(pytest.param(act, name, row, id=f"{act}-{name}"))
+    return params
 
 
 @pytest.mark.parametrize(("act", "who", "expected"), rows(ROOM_TABLE, KINDS))

@@ -95,6 +95,27 @@ def waiting_for_activation(community_id: int) -> list[Person]:
     )
 
 
+def issue_building_sheet(
+    actor: Actor, community_id: int, neighbourhood_id: int, building: str
+) -> list[Issued]:
+    """New codes for everyone of one building who has not activated yet (a cadre's sheet).
+
+    Raises:
+        ActionError: ``forbidden`` unless the actor reviews the community's joins;
+            ``not_found`` when nobody in that building is waiting.
+    """
+    require_review_joins(actor, community_id)
+    building = (building or "").strip()
+    waiting = [
+        p
+        for p in waiting_for_activation(community_id)
+        if p.neighbourhood_id == neighbourhood_id and p.building == building
+    ]
+    if not waiting:
+        raise ActionError(ErrorCode.NOT_FOUND, _("这栋楼没有等待激活的人。"))
+    return issue_activations(actor, waiting)
+
+
 def _invalid() -> ActionError:
     return ActionError(
         ErrorCode.NOT_FOUND, _("激活码无效、已用过或已过期，请向居委会索取新的激活码。")

@@ -30,6 +30,7 @@ from community.schemas import (
     MeOut,
     PersonOut,
     RejectIn,
+    SheetIn,
     TokenIn,
     TokenOut,
     application_out,
@@ -379,6 +380,24 @@ def enrol(request: HttpRequest, community_id: int, body: EnrolIn):
     return Status(201, _activation_out(request, issued))
 
 
+@router.post(
+    "/communities/{community_id}/activation-sheet.svg",
+    response={**_ERRORS},
+    auth=AUTH,
+    tags=["activation"],
+    summary="New activation codes for one building's people not yet activated, as a sheet",
+    openapi_extra=_binary_doc("image/svg+xml"),
+)
+def activation_sheet(request: HttpRequest, community_id: int, body: SheetIn):
+    """A printable card per person of the building who has not chosen a password yet; their
+    earlier codes stop working. 404 when nobody there is waiting."""
+    issued = activation.issue_building_sheet(
+        Actor.of(request.auth), community_id, body.neighbourhood, body.building
+    )
+    (svg,) = qr.activation_sheets(issued, request).values()
+    return HttpResponse(svg, content_type="image/svg+xml")
+
+
 def _activation_out(request: HttpRequest, issued: activation.Issued) -> dict:
     return {
         "person_id": issued.person.pk,
@@ -387,7 +406,6 @@ def _activation_out(request: HttpRequest, issued: activation.Issued) -> dict:
         "url": links.activation_url(issued.code, request),
         "expires_at": issued.expires_at,
     }
-
 
 
 # --- The directory (敲门) ----------------------------------------------------------------------

@@ -134,23 +134,31 @@ def activation_sheet_svg(
     return "".join(parts).encode()
 
 
-def write_activation_sheets(issued, out_dir: Path) -> list[Path]:
-    """One sheet per 小区 and building, ``activation-<小区>-<building>.svg``, from
-    ``activation.Issued`` codes; the paths written."""
+def activation_sheets(issued, request: HttpRequest | None = None) -> dict[tuple[str, str], bytes]:
+    """One sheet per (小区, building) from ``activation.Issued`` codes."""
     by_building: dict[tuple[str, str], list] = {}
     for item in issued:
         person = item.person
         place = (person.neighbourhood.name if person.neighbourhood else "", person.building)
         by_building.setdefault(place, []).append(item)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
+    sheets = {}
     for (neighbourhood, building), items in sorted(by_building.items()):
         title = _("%(neighbourhood)s %(building)s 邻里激活码") % {
             "neighbourhood": neighbourhood,
             "building": building,
         }
         cards = [(item.person, item.code) for item in items]
-        svg = activation_sheet_svg(title, cards, min(item.expires_at for item in items))
+        expires_at = min(item.expires_at for item in items)
+        sheets[neighbourhood, building] = activation_sheet_svg(title, cards, expires_at, request)
+    return sheets
+
+
+def write_activation_sheets(issued, out_dir: Path) -> list[Path]:
+    """One sheet per 小区 and building, ``activation-<小区>-<building>.svg``, from
+    ``activation.Issued`` codes; the paths written."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for (neighbourhood, building), svg in activation_sheets(issued).items():
         safe = "".join(c for c in f"{neighbourhood}-{building}" if c.isalnum() or c in "-_")
         path = out_dir / f"activation-{safe or 'people'}.svg"
         path.write_bytes(svg)

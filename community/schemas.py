@@ -229,3 +229,8 @@ class EnrolIn(Schema):
     role: str = Field(
         "resident", description="resident, moderator, owners_committee, property or police"
     )
+
+
+class SheetIn(Schema):
+    neighbourhood: int = Field(description="The 小区 (its id)")
+    building: str = Field(max_length=20, description="The building (楼号)")

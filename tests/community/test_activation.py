@@ -249,3 +249,25 @@ def test_enrolling_a_bad_id_number_writes_nothing(api, cast):
     body = enrol_body(cast, id_number="110101199003078760")
     response = post_json(api, url, body, headers=bearer(cast.cadre))
     assert response.status_code == 400 and not Person.objects.filter(username="zhangfugen")
+
+
+def test_a_cadre_prints_a_buildings_sheet_over_http(api, cast, enrolled):
+    url = f"/api/v1/communities/{cast.community.pk}/activation-sheet.svg"
+    body = {"neighbourhood": cast.garden.pk, "building": "5号楼"}
+    response = post_json(api, url, body, headers=bearer(cast.cadre))
+    assert response.status_code == 200 and response["Content-Type"] == "image/svg+xml"
+    assert enrolled.username in response.content.decode()
+    assert ActivationCode.objects.filter(person=enrolled, revoked=False).count() == 1
+
+
+def test_a_building_with_nobody_waiting_has_no_sheet(api, cast, enrolled):
+    url = f"/api/v1/communities/{cast.community.pk}/activation-sheet.svg"
+    body = {"neighbourhood": cast.garden.pk, "building": "99号楼"}
+    assert post_json(api, url, body, headers=bearer(cast.cadre)).status_code == 404
+
+
+def test_a_resident_cannot_print_sheets(api, cast, enrolled):
+    url = f"/api/v1/communities/{cast.community.pk}/activation-sheet.svg"
+    body = {"neighbourhood": cast.garden.pk, "building": "5号楼"}
+    assert post_json(api, url, body, headers=bearer(cast.resident)).status_code == 403
+    assert not ActivationCode.objects.exists()

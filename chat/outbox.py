@@ -7,17 +7,22 @@ taken are the slow-consumer guard's measure (``pending_bytes``).
 Neither daphne nor ASGI applies backpressure to a WebSocket send: the frame goes into the server's
 transport buffer at once, and a client that stops reading makes that buffer grow without bound.
 The ASGI ``send`` callable leads back to the transport (``serving.transport``), whose buffer
-size both serving layers expose (Twisted's ``FileDescriptor`` buffers under daphne, asyncio's
-``get_write_buffer_size`` under uvicorn). On a server where neither is found the probe answers
-None and the guard is off.
+size both serving layers expose (Twisted's ``FileDescriptor`` buffers under daphne, read through
+``serving.compat.twisted``; asyncio's ``get_write_buffer_size`` under uvicorn). What Twisted keeps
+private is checked at start-up (``serving.compat``): a release that renamed it stops the worker
+from starting instead of switching the guard off.
 """
 
 from __future__ import annotations
 
-import functools
 import struct
 from collections.abc import Callable
 from typing import Any
+
+from serving import transport as serving_transport
+from serving.compat import autobahn as compat_autobahn
+from serving.compat import daphne as compat_daphne
+from serving.compat import twisted as compat_twisted
 
 
 def frame(payload: bytes, *, binary: bool) -> bytes:
@@ -58,13 +63,8 @@ def framed(event: dict[str, Any], *, binary: bool) -> bytes:
 
 
 def pending_bytes(transport: Any) -> int | None:
-    """Bytes written to ``transport`` and not yet taken by the kernel."""
-    size = getattr(transport, "get_write_buffer_size", None)
-    if callable(size):
-        return int(size())
-    if hasattr(transport, "dataBuffer") and hasattr(transport, "_tempDataLen"):
-        return len(transport.dataBuffer) - transport.offset + transport._tempDataLen
-    return None
+    """Bytes written to ``transport`` and not yet taken by the kernel (None: unknown kind)."""
+    return serving_transport.unsent_bytes(transport)
 
 
 class RawWriter:
@@ -84,11 +84,9 @@ class RawWriter:
 
     @classmethod
     def for_send(cls, send: Callable[..., Any] | None) -> RawWriter | None:
-        if not (isinstance(send, functools.partial) and send.args):
-            return None
-        protocol = send.args[0]
-        if not hasattr(protocol, "STATE_OPEN") or getattr(
-            protocol, "websocket_extensions_in_use", None
+        protocol = compat_daphne.protocol_behind(send)
+        if not compat_autobahn.is_websocket(protocol) or compat_autobahn.extensions_in_use(
+            protocol
         ):
             return None
         return cls(protocol)
@@ -98,7 +96,7 @@ class RawWriter:
         waits in the transport's buffer), or ``CLOSED`` (falsy: the socket is no longer open)."""
         protocol = self.protocol
         transport = protocol.transport
-        if protocol.state != protocol.STATE_OPEN or transport is None:
+        if not compat_autobahn.is_open(protocol) or transport is None:
             return CLOSED
         if _send_directly(transport, data):
             return SENT
@@ -116,16 +114,13 @@ def _send_directly(transport: Any, data: bytes) -> bool:
     socket with the event loop and unregisters it once flushed: two ``epoll_ctl`` calls and a
     loop turn per socket per frame, most of a room event's cost per recipient. With the queue
     empty, sending at once keeps the order; what the kernel does not take is queued as usual.
-    TLS and other transports have no ``socket`` and always take the ordinary path.
+    TLS and other transports have no socket of their own and always take the ordinary path.
     """
-    sock = getattr(transport, "socket", None)
+    sock = compat_twisted.kernel_socket(transport)
     if (
         sock is None
-        or transport._tempDataBuffer
-        or transport.offset != len(transport.dataBuffer)
-        or not transport.connected
-        or transport.disconnecting
-        or transport._writeDisconnected
+        or not compat_twisted.nothing_queued(transport)
+        or not compat_twisted.writable(transport)
     ):
         transport.write(data)
         return False

@@ -9,3 +9,4 @@ class ServerConfig(AppConfig):
 
     def ready(self) -> None:
         from server import checks  # noqa: F401  (registers linli.E001 …)
+        from serving.compat import checks as serving_checks  # noqa: F401  (linli.E010)

@@ -9,8 +9,11 @@ from django.core.asgi import get_asgi_application
 django_asgi_app = get_asgi_application()
 
 from chat.consumers import ChatConsumer  # noqa: E402
-from serving import daphne_server, heap, teardown  # noqa: E402
+from serving import compat, daphne_server, heap, teardown  # noqa: E402
 
+# Before anything is changed: a library release that lacks what serving/compat/ reaches into
+# stops the worker here, naming it (also when daphne is started without `linli serve`).
+compat.require()
 daphne_server.defer_log_text()
 daphne_server.spread_timeout_checks()
 teardown.install()

@@ -13,6 +13,8 @@ from typing import Any
 from daphne.access import AccessLogGenerator
 from daphne.server import Server
 
+from serving.compat import daphne as compat_daphne
+
 #: Query parameters whose values are credentials.
 SECRET_PARAMS = ("token", "access_token", "ticket", "key", "password", "code", "sessionid")
 
@@ -43,5 +45,5 @@ class RedactingServer(Server):
 
     def __init__(self, *args: Any, action_logger: Any = None, **kwargs: Any) -> None:
         if isinstance(action_logger, AccessLogGenerator):
-            action_logger = RedactingAccessLog(action_logger.stream)
+            action_logger = RedactingAccessLog(compat_daphne.access_log_stream(action_logger))
         super().__init__(*args, action_logger=action_logger, **kwargs)

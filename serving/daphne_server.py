@@ -13,17 +13,19 @@ handshake step and every frame it sends. Profiled with py-spy during a storm of 
 that text was 16 % of a worker's event loop, all of it thrown away. ``defer_log_text`` replaces
 those three helpers, in autobahn's two protocol modules only, by ones that return the same text
 lazily: it is made if a log line is written, never otherwise.
+
+Both reach into the libraries through ``serving.compat``.
 """
 
 from __future__ import annotations
 
 import functools
-import importlib
-import pprint
-import sys
 from collections import deque
 from collections.abc import Callable, Collection, Hashable
 from typing import Any
+
+from serving.compat import autobahn as compat_autobahn
+from serving.compat import daphne as compat_daphne
 
 #: daphne's period for its timeout checks, kept: each connection is checked once per period.
 CHECK_PERIOD_S = 2.0
@@ -55,29 +57,18 @@ class Rota:
         return taken
 
 
+def _checker(server: Any) -> None:
+    """daphne's timeout check over one slice of its connections; the next slice is scheduled
+    first, so a failing check cannot stop the round."""
+    compat_daphne.call_later(CHECK_PERIOD_S / SLICES, server.timeout_checker)
+    rota = server.__dict__.setdefault("linli_timeout_rota", Rota(SLICES))
+    for protocol in rota.take(compat_daphne.connections(server)):
+        protocol.check_timeouts()
+
+
 def spread_timeout_checks() -> None:
-    """Make daphne's timeout checker visit a slice of its connections per call (idempotent).
-
-    Only when daphne serves this process (its server module is loaded before the application);
-    under uvicorn nothing is imported or changed.
-    """
-    daphne_server = sys.modules.get("daphne.server")
-    if daphne_server is None or getattr(daphne_server.Server.timeout_checker, "linli", False):
-        return
-
-    def timeout_checker(self) -> None:
-        rota = self.__dict__.setdefault("linli_timeout_rota", Rota(SLICES))
-        for protocol in rota.take(self.connections):
-            protocol.check_timeouts()
-        daphne_server.reactor.callLater(CHECK_PERIOD_S / SLICES, self.timeout_checker)
-
-    timeout_checker.linli = True  # type: ignore[attr-defined]
-    daphne_server.Server.timeout_checker = timeout_checker
-
-
-#: Autobahn's modules whose log calls take these helpers' results as arguments, and nothing else.
-MODULES = ("autobahn.websocket.protocol", "autobahn.twisted.websocket")
-HELPERS = ("pformat", "hltype", "hlval")
+    """Make daphne's timeout checker visit a slice of its connections per call (idempotent)."""
+    compat_daphne.replace_timeout_checker(_checker)
 
 
 class LazyText:
@@ -107,14 +98,5 @@ def _lazy(func: Callable[..., str]) -> Callable[..., LazyText]:
 
 
 def defer_log_text() -> None:
-    """Make autobahn's log helpers lazy (idempotent; helpers a release lacks are skipped)."""
-    for name in MODULES:
-        module = importlib.import_module(name)
-        for helper in HELPERS:
-            func = getattr(module, helper, None)
-            if callable(func) and not getattr(func, "linli_lazy", False):
-                setattr(module, helper, _lazy(func))
-    # The one use of ``pformat`` there that is not a log argument: its timings' text.
-    timings = getattr(importlib.import_module(MODULES[0]), "Timings", None)
-    if timings is not None:
-        timings.__str__ = lambda self: pprint.pformat(self._timings)
+    """Make autobahn's log helpers lazy (idempotent)."""
+    compat_autobahn.replace_log_helpers(_lazy)

@@ -19,7 +19,8 @@ from channels_redis.pubsub import (
     RedisPubSubLoopLayer,
     RedisSingleShardConnection,
 )
-from channels_redis.utils import _wrap_close, decode_hosts
+
+from serving.compat import channels_redis as compat
 
 
 class PipelinedShardConnection(RedisSingleShardConnection):
@@ -41,8 +42,7 @@ class PipelinedShardConnection(RedisSingleShardConnection):
         while self._outgoing:
             batch, self._outgoing = self._outgoing, []
             try:
-                self._ensure_redis()
-                pipe = self._redis.pipeline(transaction=False)
+                pipe = compat.redis_client(self).pipeline(transaction=False)
                 for channel, message, _ in batch:
                     pipe.publish(channel, message)
                 await pipe.execute()
@@ -68,18 +68,12 @@ class PipelinedShardConnection(RedisSingleShardConnection):
 class PipelinedPubSubLoopLayer(RedisPubSubLoopLayer):
     def __init__(self, hosts=None, *args, **kwargs) -> None:
         super().__init__(hosts, *args, **kwargs)
-        self._shards = [PipelinedShardConnection(host, self) for host in decode_hosts(hosts)]
+        shards = [PipelinedShardConnection(host, self) for host in compat.hosts(hosts)]
+        compat.set_shards(self, shards)
 
 
 class PipelinedPubSubChannelLayer(RedisPubSubChannelLayer):
     """``channels_redis.pubsub.RedisPubSubChannelLayer`` with pipelined publishes."""
 
-    def _get_layer(self):
-        loop = asyncio.get_running_loop()
-        layer = self._layers.get(loop)
-        if layer is None:
-            layer = self._layers[loop] = PipelinedPubSubLoopLayer(
-                *self._args, **self._kwargs, channel_layer=self
-            )
-            _wrap_close(self, loop)
-        return layer
+    def _get_layer(self):  # channels-redis' hook for this loop's layer (serving.compat)
+        return compat.loop_layer(self, PipelinedPubSubLoopLayer)

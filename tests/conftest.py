@@ -2,6 +2,7 @@ import os
 
 import pytest
 
+from tests import twisted_tcp
 from tests.factories import make_cast
 
 NEEDS_SERVICES = "needs PostgreSQL and Redis: set LINLI_TEST_DATABASE_URL and LINLI_TEST_REDIS_URL"
@@ -15,6 +16,13 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres_redis" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture
+def tcp_connection():
+    """A real Twisted TCP connection as daphne serves one (``tests.twisted_tcp``)."""
+    with twisted_tcp.tcp_connection() as connection:
+        yield connection
 
 
 @pytest.fixture

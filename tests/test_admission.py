@@ -7,11 +7,6 @@ import pytest
 from serving import admission, transport
 
 
-class TwistedLike:
-    def __init__(self, connected=1, disconnecting=False):
-        self.connected, self.disconnecting = connected, disconnecting
-
-
 class AsyncioLike:
     def __init__(self, closing):
         self.closing = closing
@@ -109,14 +104,16 @@ async def test_a_turn_handed_to_a_waiter_cancelled_meanwhile_passes_on():
 
 @pytest.mark.parametrize(
     "conn, closed",
-    [
-        (TwistedLike(), False),
-        (TwistedLike(connected=0), True),
-        (TwistedLike(disconnecting=True), True),
-        (AsyncioLike(closing=False), False),
-        (AsyncioLike(closing=True), True),
-        (None, False),
-    ],
+    [(AsyncioLike(closing=False), False), (AsyncioLike(closing=True), True), (None, False)],
 )
 def test_a_connection_is_closed_when_its_transport_says_so(conn, closed):
     assert transport.closed(conn) is closed
+
+
+def test_an_open_twisted_connection_is_not_closed(tcp_connection):
+    assert not transport.closed(tcp_connection.transport)
+
+
+def test_a_twisted_connection_closing_is_closed(tcp_connection):
+    tcp_connection.transport.loseConnection()
+    assert transport.closed(tcp_connection.transport)

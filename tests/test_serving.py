@@ -2,15 +2,15 @@
 written; timeout checks a slice of the connections at a time."""
 
 import pprint
-import sys
-import types
 
 import autobahn.twisted.websocket as twisted_websocket
 import autobahn.websocket.protocol as protocol
 import pytest
 from autobahn import util
+from daphne.server import Server
 
 from serving import daphne_server as serving
+from serving.compat import daphne as compat_daphne
 
 
 @pytest.fixture(autouse=True)
@@ -69,62 +69,48 @@ class Connection:
         self.checked.append(self)
 
 
-class FakeReactor:
-    def __init__(self):
-        self.later = []
-
-    def callLater(self, delay, func):  # Twisted's name
-        self.later.append((delay, func))
-
-
 @pytest.fixture
-def daphne_server(monkeypatch):
-    """A stand-in for ``daphne.server``: its Server class and the reactor it schedules on."""
-
-    class Server:
-        def __init__(self):
-            self.connections = {}
-
-        def timeout_checker(self):
-            raise AssertionError("daphne's own checker ran")
-
-    module = types.SimpleNamespace(Server=Server, reactor=FakeReactor())
-    monkeypatch.setitem(sys.modules, "daphne.server", module)
+def scheduled(monkeypatch):
+    """A real daphne server with the sliced checker; what it schedules on the reactor is kept."""
+    later = []
+    monkeypatch.setattr(Server, "timeout_checker", Server.timeout_checker)  # restored after
+    monkeypatch.setattr(compat_daphne, "call_later", lambda delay, f: later.append((delay, f)))
     serving.spread_timeout_checks()
-    return module
+    return later
 
 
-def serve_with(daphne_server, n):
-    server = daphne_server.Server()
+def serve_with(n):
+    server = Server(application=None, endpoints=["tcp:port=0:interface=127.0.0.1"])
+    server.connections = {}  # as daphne's ``run`` sets it
     checked = []
     for _ in range(n):
         server.connections[Connection(checked)] = {}
     return server, checked
 
 
-def test_each_connection_is_checked_once_per_period(daphne_server):
-    server, checked = serve_with(daphne_server, 1000)
+def test_each_connection_is_checked_once_per_period(scheduled):
+    server, checked = serve_with(1000)
     for _ in range(serving.SLICES):
         server.timeout_checker()
     assert sorted(map(id, checked)) == sorted(map(id, server.connections))
 
 
-def test_one_call_checks_one_slice(daphne_server):
-    server, checked = serve_with(daphne_server, 1000)
+def test_one_call_checks_one_slice(scheduled):
+    server, checked = serve_with(1000)
     server.timeout_checker()
     assert len(checked) == 1000 // serving.SLICES
 
 
-def test_the_next_slice_is_scheduled_within_the_period(daphne_server):
-    server, _ = serve_with(daphne_server, 10)
+def test_the_next_slice_is_scheduled_within_the_period(scheduled):
+    server, _ = serve_with(10)
     server.timeout_checker()
-    [(delay, func)] = daphne_server.reactor.later
+    [(delay, func)] = scheduled
     assert delay == serving.CHECK_PERIOD_S / serving.SLICES
     assert func == server.timeout_checker
 
 
-def test_a_connection_gone_since_the_round_began_is_not_checked(daphne_server):
-    server, checked = serve_with(daphne_server, 40)
+def test_a_connection_gone_since_the_round_began_is_not_checked(scheduled):
+    server, checked = serve_with(40)
     server.timeout_checker()
     gone = next(c for c in server.connections if c not in checked)
     del server.connections[gone]
@@ -133,8 +119,8 @@ def test_a_connection_gone_since_the_round_began_is_not_checked(daphne_server):
     assert gone not in checked
 
 
-def test_a_new_connection_is_checked_in_the_next_round(daphne_server):
-    server, checked = serve_with(daphne_server, 40)
+def test_a_new_connection_is_checked_in_the_next_round(scheduled):
+    server, checked = serve_with(40)
     server.timeout_checker()
     new = Connection(checked)
     server.connections[new] = {}
@@ -143,13 +129,9 @@ def test_a_new_connection_is_checked_in_the_next_round(daphne_server):
     assert checked.count(new) == 1
 
 
-def test_spreading_twice_patches_once(daphne_server):
-    checker = daphne_server.Server.timeout_checker
-    serving.spread_timeout_checks()
-    assert daphne_server.Server.timeout_checker is checker
-
-
-def test_nothing_is_patched_when_daphne_does_not_serve(monkeypatch):
-    monkeypatch.delitem(sys.modules, "daphne.server", raising=False)
-    serving.spread_timeout_checks()
-    assert "daphne.server" not in sys.modules
+def test_a_failing_check_does_not_stop_the_round(scheduled):
+    server, _ = serve_with(1)
+    next(iter(server.connections)).check_timeouts = lambda: 1 / 0
+    with pytest.raises(ZeroDivisionError):
+        server.timeout_checker()
+    assert len(scheduled) == 1

@@ -78,10 +78,7 @@ class Command(BaseCommand):
 
 def run_daphne(argv: list[str]) -> None:
     # Imported here: daphne.server installs Twisted's asyncio reactor on import.
-    from daphne.cli import CommandLineInterface
-
     from serving.accesslog import RedactingServer
+    from serving.compat import daphne as compat_daphne
 
-    cli = CommandLineInterface()
-    cli.server_class = RedactingServer
-    cli.run(argv)
+    compat_daphne.command_line(RedactingServer).run(argv)

@@ -7,8 +7,8 @@ from pydantic import Field
 
 from chat import protocol
 from chat.actions import moderation, reading, rooms
+from community.http import AUTH
 from core.policy import Actor
-from server.api import AUTH
 
 router = Router(tags=["rooms"], auth=AUTH)
 

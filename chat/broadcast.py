@@ -44,8 +44,34 @@ def user_group(person_id: int) -> str:
     return f"user.{int(person_id)}"
 
 
-def layer():
+def _layer():
     return get_channel_layer()
+
+
+# --- Listening: the process's hub (chat.fanout) subscribes through these ----------------------
+
+
+async def new_channel() -> str:
+    """A channel of this process to hear groups on.
+
+    The default prefix: channels-redis' core layer reads all of a process's channels from one
+    list named by it; another prefix would never be read.
+    """
+    return await _layer().new_channel()
+
+
+async def subscribe(group: str, channel: str) -> None:
+    """Hear ``group``'s events on ``channel`` (again: the layer forgets members after a day)."""
+    await _layer().group_add(group, channel)
+
+
+async def unsubscribe(group: str, channel: str) -> None:
+    await _layer().group_discard(group, channel)
+
+
+async def next_event(channel: str) -> dict[str, Any]:
+    """The next event heard on ``channel`` (waits for one)."""
+    return await _layer().receive(channel)
 
 
 def event_message(
@@ -125,7 +151,7 @@ async def send_collected(events: Published) -> None:
     """Send, in order, the events an action published (see ``collected``)."""
     for group, message in events:
         try:
-            await layer().group_send(group, message)
+            await _layer().group_send(group, message)
         except Exception:
             log.warning("channel layer publish to %s failed", group, exc_info=True)
 
@@ -136,7 +162,7 @@ def _send_now(group: str, message: dict[str, Any]) -> None:
         events.append((group, message))
         return
     try:
-        async_to_sync(layer().group_send)(group, message)
+        async_to_sync(_layer().group_send)(group, message)
     except Exception:
         # The database already holds the change; clients fill the gap through sync.
         log.warning("channel layer publish to %s failed", group, exc_info=True)
@@ -167,7 +193,7 @@ async def apublish_room_event_now(
     """The same, from async code (typing; presence, whose ``users`` is ``private``)."""
     try:
         message = event_message(frame, room_id, private=private, soft=True)
-        await layer().group_send(room_group(room_id), message)
+        await _layer().group_send(room_group(room_id), message)
     except Exception:
         log.warning("channel layer publish to room %s failed", room_id, exc_info=True)
 
@@ -201,10 +227,10 @@ async def layer_round_trip() -> bool:
     Replies to earlier probes that timed out are skipped by their token.
     """
     probe = _probes.setdefault(asyncio.get_running_loop(), _Probe())
-    channel_layer = layer()
+    channel_layer = _layer()
     async with probe.lock:
         if probe.channel is None:
-            probe.channel = await channel_layer.new_channel()  # see chat.fanout: default prefix
+            probe.channel = await new_channel()
         token = uuid.uuid4().hex
         group = f"health.{token}"
         await channel_layer.group_add(group, probe.channel)

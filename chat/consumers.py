@@ -31,7 +31,6 @@ from chat.actions.access import actor_of, readable_room_ids
 from chat.delivery import Delivery
 from chat.protocol import frames as wire
 from chat.ratelimit import BAD_FRAME_COST, FRAME_COSTS, too_many_sockets
-from chat.recent import fetch as fetch_recent
 from community.ws_auth import Visitor, identify
 from core.dbthreads import db
 from core.errors import ActionError, ErrorCode
@@ -232,7 +231,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             revision = recent.kept(room_id, low, high)
             if revision is not None:
                 kept[room_id] = revision
-        answers = await db(fetch_recent)(self.actor, ranges, kept)
+        answers = await db(reading.sync_ready)(self.actor, ranges, kept)
         replies = []
         for room_id, (revision, pages) in answers.items():
             low, high = ranges[room_id]

@@ -24,7 +24,8 @@ from typing import Any, Protocol
 
 from django.conf import settings
 
-from chat.broadcast import CONTROL, layer, room_group, user_group
+from chat import broadcast
+from chat.broadcast import CONTROL, room_group, user_group
 from chat.ratelimit import PersonBudgets
 from chat.recent import RecentMessages
 
@@ -66,9 +67,7 @@ class Hub:
 
     async def _start(self) -> None:
         if self.channel is None:
-            # The default prefix: channels-redis' core layer reads all of a process's channels
-            # from one list named by it; another prefix would never be read.
-            self.channel = await layer().new_channel()
+            self.channel = await broadcast.new_channel()
             self._task = asyncio.ensure_future(self._run())
             self._refresher = asyncio.ensure_future(self._refresh())
             self._sweeper = asyncio.ensure_future(self._sweep_outboxes())
@@ -96,7 +95,7 @@ class Hub:
             members = table.get(key)
             if members is None:
                 members = table[key] = {}
-                await layer().group_add(group, self.channel)
+                await broadcast.subscribe(group, self.channel)
             members[receiver] = None
 
     async def _discard(self, table: dict, key: int, group: str, receiver: Receiver) -> None:
@@ -107,7 +106,7 @@ class Hub:
             del members[receiver]
             if not members:
                 del table[key]
-                await layer().group_discard(group, self.channel)
+                await broadcast.unsubscribe(group, self.channel)
 
     async def dispatch(self, event: dict[str, Any]) -> None:
         """Hand one room event to every local socket in the room, in order.
@@ -135,10 +134,9 @@ class Hub:
                 log.exception("delivering to a socket failed")
 
     async def _run(self) -> None:
-        channel_layer = layer()
         while True:
             try:
-                event = await channel_layer.receive(self.channel)
+                event = await broadcast.next_event(self.channel)
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -165,7 +163,7 @@ class Hub:
             groups = [room_group(r) for r in self.rooms] + [user_group(p) for p in self.people]
             for group in groups:
                 try:
-                    await layer().group_add(group, self.channel)
+                    await broadcast.subscribe(group, self.channel)
                 except Exception:
                     log.warning("hub group refresh failed", exc_info=True)
 

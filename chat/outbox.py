@@ -72,9 +72,10 @@ class RawWriter:
 
     Daphne frames every message in autobahn, in Python, once per socket; a room event is the same
     bytes for every socket, so it is framed once (``framed``) and this writes it.
-    Used only when it is safe: an autobahn protocol in the OPEN state with no extension (no
-    compression) negotiated. Everything else goes through ``send`` as usual; both paths write
-    whole frames synchronously on the one event-loop thread, so frames never interleave.
+    Used only when it is safe: an autobahn protocol in the OPEN state (under daphne, which never
+    negotiates an extension such as compression: ``serving.compat.autobahn.no_compression``).
+    Everything else goes through ``send`` as usual; both paths write whole frames synchronously
+    on the one event-loop thread, so frames never interleave.
     """
 
     __slots__ = ("protocol",)
@@ -85,11 +86,7 @@ class RawWriter:
     @classmethod
     def for_send(cls, send: Callable[..., Any] | None) -> RawWriter | None:
         protocol = compat_daphne.protocol_behind(send)
-        if not compat_autobahn.is_websocket(protocol) or compat_autobahn.extensions_in_use(
-            protocol
-        ):
-            return None
-        return cls(protocol)
+        return cls(protocol) if compat_autobahn.is_websocket(protocol) else None
 
     def write(self, data: bytes) -> int:
         """Write one frame: ``SENT`` (the kernel took all of it), ``QUEUED`` (some or all of it

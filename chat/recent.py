@@ -12,8 +12,9 @@ pages a ``sync`` had to read from the database (``learn``). Whether it is still 
 decided by the database, not by the channel layer (which may drop an event): every edit or
 deletion bumps the room's ``revision`` (``Room.revision``), each frame is kept with the revision
 the room had when it was stored or read — or an earlier one — and a run is used only while the
-room is still at the run's lowest revision (``reading.sync_pages`` checks it, with the access
-check every ``sync`` makes anyway). An edit or tombstone the hub hears drops the run at once.
+room is still at the run's lowest revision (``chat.actions.reading.sync_pages`` checks it, with
+the access check every ``sync`` makes anyway). An edit or tombstone the hub hears drops the run
+at once.
 
 A run is at most ``protocol.SYNC_BATCH`` long; when all runs together pass ``LINLI_RECENT_BYTES``
 the least recently used are dropped. Frames are kept as delivered: an author who renames
@@ -28,9 +29,7 @@ from itertools import islice
 from typing import Any
 
 from chat import protocol
-from chat.actions import reading
 from chat.outbox import frame, framed
-from core.policy import Actor
 
 #: What one kept message costs besides its two frames (the pair, the deque's slot).
 _OVERHEAD = 100
@@ -148,16 +147,6 @@ class RecentMessages:
         while self.size > self.budget and self.runs:
             _room, run = self.runs.popitem(last=False)
             self.size -= run.size
-
-
-def fetch(
-    actor: Actor, ranges: dict[int, tuple[int, int]], kept: dict[int, int]
-) -> dict[int, tuple[int, list[Ready] | None]]:
-    """On a database thread: ``reading.sync_pages``, with each page made ready to write."""
-    return {
-        room_id: (revision, None if page is None else [ready_pair(m) for m in page])
-        for room_id, (revision, page) in reading.sync_pages(actor, ranges, kept).items()
-    }
 
 
 def ready_pair(message: dict[str, Any]) -> Ready:

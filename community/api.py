@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router, Status
 
 from community import actions, activation, directory, links, qr, ratelimit
+from community.http import AUTH, BearerAuth, error_response
 from community.models import Person, Verification
 from community.schemas import (
     ActivationOut,
@@ -42,7 +43,6 @@ from community.schemas import (
 from community.tokens import issue_token, revoke_token
 from core.errors import ActionError, ErrorCode
 from core.policy import Actor
-from server.api import AUTH, BearerAuth, error_response
 
 router = Router(tags=["community"])
 
@@ -51,7 +51,7 @@ _ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: Erro
 
 def _limited(request: HttpRequest, err: ActionError) -> HttpResponse:
     """A 429 with the ``Retry-After`` header as well as the body's ``retry_after``."""
-    response = error_response(request, err)
+    response = error_response(err)
     response["Retry-After"] = str(err.extra.get("retry_after", 60))
     return response
 

@@ -1,17 +1,13 @@
-"""Soft state that is never stored: typing; and what presence reads from the database."""
+"""Soft state that is never stored: typing (read from the database: ``presence.reads``)."""
 
 from __future__ import annotations
 
 import time
 
-from django.db.models import Count
-
 from chat import broadcast
-from chat.models import Membership
-from community.models import Person
 from core import policy
 from core.policy import Actor
-from core.roles import OFFICIAL_ROLES
+from presence.online import runtime
 
 #: One typing event per person per room this often at most (per socket, then per person across
 #: their devices and the workers); clients expire the indicator themselves after TYPING_TTL_S,
@@ -64,39 +60,7 @@ async def _first_device(person_id: int, room_id: int) -> bool:
     The socket's own throttle already stopped a flood before it costs a store round trip; if
     the store is down, that throttle alone applies.
     """
-    from presence.online import runtime
-
     try:
         return await runtime().store.claim(f"typing:{person_id}:{room_id}", TYPING_INTERVAL_S)
     except Exception:
         return True
-
-
-# --- What presence reads from the database (never written: presence is soft state) -----------
-
-
-def member_counts(room_ids: list[int]) -> dict[int, int]:
-    """Members per room (one query): decides which rooms name individuals in ``presence``."""
-    rows = (
-        Membership.objects.filter(room_id__in=room_ids)
-        .values("room_id")
-        .annotate(n=Count("id"))
-        .values_list("room_id", "n")
-    )
-    return dict(rows)
-
-
-def officials_in_shared_rooms(actor: Actor) -> list[dict]:
-    """The officials (居委, 物业, 民警, 业委会) who share at least one room with the actor.
-
-    Only people who share a room with the viewer may be seen online; officials share the
-    coordination room (五位一体) with a cadre, so this is the cadre's "who is on duty" list.
-    """
-    mine = Membership.objects.filter(person_id=actor.person_id).values("room_id")
-    return list(
-        Person.objects.filter(role__in=OFFICIAL_ROLES, memberships__room_id__in=mine)
-        .exclude(pk=actor.person_id)
-        .distinct()
-        .order_by("pk")
-        .values("id", "display_name", "role")
-    )

@@ -39,7 +39,7 @@ from core import policy
 from core.clock import iso
 from core.dbthreads import db
 from core.policy import Actor
-from presence import actions
+from presence import reads
 from presence.store import Change, Due, Local, MemoryStore, RedisStore, Store
 
 log = logging.getLogger(__name__)
@@ -181,7 +181,7 @@ class Runtime:
         now = time.monotonic()
         missing = [r for r in rooms if self.sizes.get(r, (0.0, 0))[0] <= now]
         if missing:
-            got = await db(actions.member_counts)(missing)
+            got = await db(reads.member_counts)(missing)
             for room in missing:
                 self.sizes[room] = (now + SIZE_CACHE_S, got.get(room, 0))
         return {room: self.sizes[room][1] for room in rooms}
@@ -250,7 +250,7 @@ async def connected(conn: str, actor: Actor, welcome: dict[str, Any]) -> None:
 
 
 async def officials_online(rt: Runtime, actor: Actor) -> list[dict[str, Any]]:
-    officials = await db(actions.officials_in_shared_rooms)(actor)
+    officials = await db(reads.officials_in_shared_rooms)(actor)
     online = await rt.store.online(o["id"] for o in officials)
     return [o for o in officials if o["id"] in online]
 

@@ -8,6 +8,7 @@ from chat import events, protocol, storage
 from chat.actions.access import access_room, observed_rooms
 from chat.actions.knocks import pending_knocks
 from chat.models import DirectPair, Membership, RoomKind
+from chat.recent import Ready, ready_pair
 from community.directory import public_view
 from community.models import Person
 from core import policy
@@ -171,3 +172,13 @@ WELCOME_PERSON_FIELDS = (
     "neighbourhood_id",
     "language",
 )
+
+
+def sync_ready(
+    actor: Actor, ranges: dict[int, tuple[int, int]], kept: dict[int, int]
+) -> dict[int, tuple[int, list[Ready] | None]]:
+    """``sync_pages``, with each page made ready to write (``chat.recent.ready_pair``)."""
+    return {
+        room_id: (revision, None if page is None else [ready_pair(m) for m in page])
+        for room_id, (revision, page) in sync_pages(actor, ranges, kept).items()
+    }

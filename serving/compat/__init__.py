@@ -33,6 +33,17 @@ class Need:
         return hasattr(self.find(), self.attribute)
 
 
+@dataclass(frozen=True)
+class Fact:
+    """A behaviour Linli relies on that no attribute shows (checked by running the library)."""
+
+    name: str
+    holds: Callable[[], bool]
+
+    def met(self) -> bool:
+        return self.holds()
+
+
 def on(owner: object, *attributes: str, name: str | None = None) -> list[Need]:
     """Needs of ``attributes`` on a module or class."""
     label = name or f"{owner.__module__}.{owner.__qualname__}"  # type: ignore[attr-defined]

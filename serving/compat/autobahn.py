@@ -3,9 +3,10 @@
 - The log helpers ``pformat``, ``hltype`` and ``hlval`` that its protocol modules call for every
   debug log line, logged or not, are replaced by lazy ones (``replace_log_helpers``).
 - ``Timings.__str__`` pretty-prints its private ``_timings``.
-- A server protocol's ``state`` against ``STATE_OPEN``, and ``websocket_extensions_in_use``
-  (set when the handshake is processed), say whether a ready frame may be written to its
-  transport directly (``chat.outbox.RawWriter``).
+- A server protocol's ``state`` against ``STATE_OPEN`` says whether a ready frame may be written
+  to its transport directly (``chat.outbox.RawWriter``). Frames written so are plain (no
+  extension): daphne's factory accepts no per-message compression offer (autobahn's default),
+  which the start-up check confirms by making it one (``no_compression``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 
 from autobahn.websocket.protocol import Timings, WebSocketProtocol
 
-from serving.compat import Need, on
+from serving.compat import Fact, Need, on
 
 #: autobahn's modules whose log calls take these helpers' results as arguments, and nothing else.
 LOG_HELPERS: dict[str, tuple[str, ...]] = {
@@ -47,9 +48,14 @@ def is_open(protocol: WebSocketProtocol) -> bool:
     return protocol.state == WebSocketProtocol.STATE_OPEN
 
 
-def extensions_in_use(protocol: WebSocketProtocol) -> bool:
-    """Whether an extension (permessage-deflate) was negotiated: frames then need autobahn."""
-    return bool(protocol.websocket_extensions_in_use)
+def no_compression() -> bool:
+    """daphne's WebSocket factory refuses a permessage-deflate offer: no socket it serves ever
+    negotiates an extension, so ready-made plain frames are valid on every one."""
+    from autobahn.websocket.compress import PerMessageDeflateOffer
+    from daphne.ws_protocol import WebSocketFactory
+
+    factory = WebSocketFactory(None, server="Daphne")
+    return factory.perMessageCompressionAccept([PerMessageDeflateOffer()]) is None
 
 
 def needs() -> list[Need]:
@@ -64,7 +70,7 @@ def needs() -> list[Need]:
         *on(WebSocketProtocol, "STATE_OPEN", "STATE_CONNECTING", name=_WS),
         # Set on the instance by the handshake: looked for on a protocol that just made one.
         Need(_WS, "state", _opened_protocol),
-        Need(_WS, "websocket_extensions_in_use", _opened_protocol),
+        Fact("daphne.ws_protocol.WebSocketFactory refuses per-message compression", no_compression),
     ]
 
 

@@ -525,7 +525,7 @@ async def test_health_check_leaves_no_channel_layer_subscription_behind(monkeypa
 
     with private_redis() as server:
         pubsub = RedisPubSubChannelLayer(hosts=[{"address": server.url}], prefix="leak")
-        monkeypatch.setattr(broadcast, "layer", lambda: pubsub)
+        monkeypatch.setattr(broadcast, "_layer", lambda: pubsub)
         try:
             for _ in range(10):
                 assert await broadcast.layer_round_trip()

@@ -11,7 +11,7 @@ from django.core.exceptions import ImproperlyConfigured
 from twisted.internet import abstract
 
 from serving import compat
-from serving.compat import channels_redis, daphne, twisted
+from serving.compat import autobahn, channels_redis, daphne, twisted
 from serving.layers import PipelinedPubSubChannelLayer
 
 
@@ -66,3 +66,11 @@ async def test_a_channels_redis_shard_lends_its_connected_client():
         assert await channels_redis.redis_client(shard).ping()
     finally:
         await layer.flush()
+
+
+def test_an_autobahn_protocol_is_open_once_its_real_handshake_is_made():
+    assert autobahn.is_open(autobahn._opened_protocol())
+
+
+def test_daphne_never_negotiates_compression_so_ready_frames_are_valid():
+    assert autobahn.no_compression()

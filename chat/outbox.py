@@ -78,10 +78,11 @@ class RawWriter:
     on the one event-loop thread, so frames never interleave.
     """
 
-    __slots__ = ("protocol",)
+    __slots__ = ("protocol", "transport")
 
     def __init__(self, protocol: Any):
         self.protocol = protocol
+        self.transport = serving_transport.unwrap(protocol.transport)
 
     @classmethod
     def for_send(cls, send: Callable[..., Any] | None) -> RawWriter | None:
@@ -91,8 +92,7 @@ class RawWriter:
     def write(self, data: bytes) -> int:
         """Write one frame: ``SENT`` (the kernel took all of it), ``QUEUED`` (some or all of it
         waits in the transport's buffer), or ``CLOSED`` (falsy: the socket is no longer open)."""
-        protocol = self.protocol
-        transport = protocol.transport
+        protocol, transport = self.protocol, self.transport
         if not compat_autobahn.is_open(protocol) or transport is None:
             return CLOSED
         if _send_directly(transport, data):

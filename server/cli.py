@@ -40,6 +40,9 @@ def main(argv: list[str] | None = None) -> None:
     if not argv or argv[0] in ("-h", "--help"):
         print(HELP)
         return
+    if argv[0] == "demo":
+        # Debug pages for the demo only (on loopback, with demo data): before settings load.
+        os.environ.setdefault("DEBUG", "1")
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["linli", *argv])

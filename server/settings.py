@@ -19,7 +19,9 @@ env = environ.Env()
 
 DATA_DIR = Path(env.str("LINLI_DATA_DIR", default=str(Path.cwd() / "var"))).resolve()
 PRODUCTION = env.bool("LINLI_PRODUCTION", default=False)
-DEBUG = env.bool("DEBUG", default=not PRODUCTION)
+#: Off unless asked for: ``linli serve`` is safe by default (no debug pages, which print settings);
+#: ``linli demo`` turns it on for itself. Never on in production.
+DEBUG = env.bool("DEBUG", default=False) and not PRODUCTION
 
 
 def _kept_secret(name: str, filename: str) -> str:
@@ -69,7 +71,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "server.security.ContentSecurityPolicyMiddleware",  # every response, static files included
     "django.middleware.security.SecurityMiddleware",
-    "servestatic.middleware.ServeStaticMiddleware",
+    "server.static.StaticFilesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -80,6 +82,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "server.urls"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "server.reporting.CredentialsFilter"
 ASGI_APPLICATION = "server.asgi.application"
 AUTH_USER_MODEL = "community.Person"
 LOGIN_URL = "/accounts/login/"
@@ -153,8 +156,9 @@ if REDIS_URL:
                 "CONFIG": {
                     "hosts": _layer_hosts,
                     "prefix": LINLI_CHANNEL_PREFIX,
-                    # The layer is a doorbell (the database is the truth), but a full inbox
-                    # drops whole group messages silently: keep it well above a burst.
+                    # The layer is a doorbell (the database is the truth), but a full channel
+                    # (each process has one, chat/fanout.py) drops whole group messages
+                    # silently: keep it well above a burst.
                     "capacity": 5000,
                     "expiry": 60,
                     "group_expiry": 86400,
@@ -176,8 +180,9 @@ else:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels.layers.InMemoryChannelLayer",
-            # Per-socket inbox: a 3,000-member room's burst must fit; past it events are dropped
-            # and sockets refill the gap from the database.
+            # The process's one channel (chat/fanout.py: one per process, not per socket): a
+            # burst of a busy room's events must fit; past it events are dropped and sockets
+            # refill the gap from the database.
             "CONFIG": {"capacity": 1000},
         }
     }
@@ -241,6 +246,21 @@ LINLI_FLOOD_STRIKES = env.int("LINLI_FLOOD_STRIKES", default=50)
 #: Bytes waiting unsent to one socket before it is closed as a slow consumer (code 4010): a
 #: client that stopped reading must not grow the server's memory; it reconnects and syncs.
 LINLI_OUTBOX_LIMIT = env.int("LINLI_OUTBOX_LIMIT", default=1024 * 1024)
+# --- Plain HTTP when the worker faces clients itself (`linli serve`, `linli demo`;
+# serving/http_guard.py); behind nginx, deploy/nginx/linli.conf sets the same limits ---------
+#: The largest request body (bytes, by its Content-Length); larger: 413 without reading it.
+LINLI_MAX_REQUEST_BODY = env.int("LINLI_MAX_REQUEST_BODY", default=1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = LINLI_MAX_REQUEST_BODY  # Django's own check, behind nginx too
+#: The largest request line plus headers (bytes); larger: 431.
+LINLI_MAX_REQUEST_HEAD = env.int("LINLI_MAX_REQUEST_HEAD", default=32 * 1024)
+#: Seconds a request's headers may take from its first byte; then the connection is closed.
+LINLI_HEADER_TIMEOUT = env.float("LINLI_HEADER_TIMEOUT", default=10.0)
+#: Connections of one address whose request headers are still arriving; one more is closed.
+LINLI_UNFINISHED_PER_ADDRESS = env.int("LINLI_UNFINISHED_PER_ADDRESS", default=32)
+#: Bytes of answers waiting unsent before a connection's next pipelined request waits its turn.
+LINLI_HTTP_UNSENT_LIMIT = env.int("LINLI_HTTP_UNSENT_LIMIT", default=256 * 1024)
+#: Seconds a connection with answers waiting may read nothing before it is closed.
+LINLI_HTTP_STALL_TIMEOUT = env.float("LINLI_HTTP_STALL_TIMEOUT", default=60.0)
 #: Bytes of ready message frames a worker keeps for ``sync`` (chat/recent.py), all rooms together.
 LINLI_RECENT_BYTES = env.int("LINLI_RECENT_BYTES", default=16 * 1024 * 1024)
 #: Sockets one person may hold open on one worker (phones, tablets, browser tabs); one more is

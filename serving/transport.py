@@ -13,6 +13,7 @@ from typing import Any
 
 from serving.compat import daphne as compat_daphne
 from serving.compat import twisted as compat_twisted
+from serving.http_guard import Guard
 
 
 def find_transport(send: Callable[..., Any] | None) -> Any | None:
@@ -20,7 +21,13 @@ def find_transport(send: Callable[..., Any] | None) -> Any | None:
     owner = compat_daphne.protocol_behind(send)
     if owner is None:
         owner = getattr(send, "__self__", None)  # uvicorn: the protocol's bound method
-    return getattr(owner, "transport", None)
+    return unwrap(getattr(owner, "transport", None))
+
+
+def unwrap(transport: Any) -> Any:
+    """The connection's own transport under ``serving.http_guard``'s wrapper, if any (never
+    under TLS's, which must encrypt what is written)."""
+    return transport.transport if isinstance(transport, Guard) else transport
 
 
 def closed(transport: Any | None) -> bool:

@@ -55,12 +55,26 @@ def needs() -> list[Need]:
     server = "daphne.server.Server"
     return [
         *on(daphne.server.Server, "timeout_checker", "handle_reply", name=server),
-        *on(daphne.server, "reactor", name="daphne.server"),
+        *on(daphne.server, "reactor", "HTTPFactory", name="daphne.server"),
         *on(CommandLineInterface, "server_class", name="daphne.cli.CommandLineInterface"),
         Need("daphne.access.AccessLogGenerator", "stream", lambda: AccessLogGenerator(None)),
         Need("daphne.http_protocol.WebRequest", "check_timeouts", _web_request),
         Need("daphne.ws_protocol.WebSocketProtocol", "check_timeouts", _ws_protocol),
     ]
+
+
+def wrap_http_factory(wrap: Callable[[Any], Any]) -> None:
+    """Make daphne listen with ``wrap(its HTTP factory)``: ``Server.run`` builds the factory
+    by the name ``HTTPFactory`` in its module (idempotent)."""
+    if getattr(daphne.server.HTTPFactory, "linli_wrapped", False):
+        return
+    original = daphne.server.HTTPFactory
+
+    def build(server: daphne.server.Server) -> Any:
+        return wrap(original(server))
+
+    build.linli_wrapped = True  # type: ignore[attr-defined]
+    daphne.server.HTTPFactory = build  # type: ignore[misc]
 
 
 def access_log_stream(generator: AccessLogGenerator) -> Any:

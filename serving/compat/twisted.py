@@ -3,7 +3,8 @@
 ``FileDescriptor.write`` only appends to ``_tempDataBuffer``; the reactor later joins it into
 ``dataBuffer`` and sends from ``offset``. Twisted exposes no count of unsent bytes and no
 "is the queue empty", both of which the slow-consumer guard and the direct write path need
-(``chat.outbox``): they are computed here from those attributes.
+(``chat.outbox``): they are computed here from those attributes. And the HTTP channel's
+requests in progress (``serving.http_guard``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import socket
 from typing import Any
 
 from twisted.internet import abstract, tcp
+from twisted.web import http
 
 from serving.compat import Need, on
 
@@ -43,6 +45,19 @@ def kernel_socket(transport: Any) -> socket.socket | None:
     return getattr(transport, "socket", None) if isinstance(transport, tcp.Connection) else None
 
 
+def requests_in_progress(protocol: Any) -> int:
+    """Requests an HTTP connection has begun and not finished answering.
+
+    Twisted's HTTP factory builds a ``_GenericHTTPChannelProtocol`` whose ``_channel`` is the
+    ``HTTPChannel`` that keeps them in ``requests``.
+    """
+    return len(protocol._channel.requests)
+
+
+def _http_protocol() -> Any:
+    return http.HTTPFactory().buildProtocol(None)
+
+
 def _tcp_connection() -> tcp.Connection:
     """A real TCP transport around one end of a socket pair (its attributes are per instance)."""
     mine, theirs = socket.socketpair()
@@ -60,4 +75,6 @@ def needs() -> list[Need]:
         Need(fd, "_tempDataBuffer", abstract.FileDescriptor),
         Need(fd, "_tempDataLen", abstract.FileDescriptor),
         Need("twisted.internet.tcp.Connection", "socket", _tcp_connection),
+        Need("twisted.web.http._GenericHTTPChannelProtocol", "_channel", _http_protocol),
+        Need("twisted.web.http.HTTPChannel", "requests", lambda: _http_protocol()._channel),
     ]

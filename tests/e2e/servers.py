@@ -72,20 +72,16 @@ class Worker:
     def ws_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/ws/v1"
 
+    def command(self) -> list[str]:
+        """daphne itself, as deploy/ runs it behind nginx."""
+        port = str(self.port)
+        daphne = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", port, *self.args]
+        return [*daphne, "server.asgi:application"]
+
     def start(self) -> Worker:
         self._log = open(self.log_path, "ab")  # noqa: SIM115  (closed in stop)
         self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "daphne",
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(self.port),
-                *self.args,
-                "server.asgi:application",
-            ],
+            self.command(),
             cwd=ROOT,
             env=self.env,
             stdout=self._log,
@@ -129,6 +125,24 @@ class Worker:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
         return 0
+
+
+class ServedWorker(Worker):
+    """``linli serve``: daphne facing clients itself, as ``linli serve`` and ``linli demo`` run."""
+
+    def command(self) -> list[str]:
+        port = str(self.port)
+        return [sys.executable, "-m", "server.cli", "serve", "--port", port, "--access-log"]
+
+
+@contextlib.contextmanager
+def served(tmp_path: Path, **env: str) -> Iterator[Worker]:
+    """One ``linli serve`` process on the test database."""
+    worker = ServedWorker(free_port(), server_env(**env), tmp_path / "served.log")
+    try:
+        yield worker.start()
+    finally:
+        worker.stop()
 
 
 @contextlib.contextmanager

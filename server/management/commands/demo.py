@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from server.management.commands.serve import daphne_args, run_daphne
+from server.management.commands.serve import collect_static_if_needed, daphne_args, run_daphne
 
 
 class Command(BaseCommand):
@@ -38,4 +38,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Open http://{host}:{port}/ and log in with an account above.")
         self.stdout.write(f"Admin: http://{host}:{port}/admin/ (linli createsuperuser first)")
         self.stdout.flush()
-        run_daphne(daphne_args(host, port, access_log=access_log, proxy_headers=False))
+        collect_static_if_needed()
+        run_daphne(
+            daphne_args(host, port, access_log=access_log, proxy_headers=False), facing_clients=True
+        )

@@ -65,20 +65,32 @@ class Command(BaseCommand):
     def handle(
         self, *args, host: str, port: int, access_log: bool, proxy_headers: bool, **options
     ) -> None:
-        # With DEBUG, servestatic serves straight from the finders; otherwise it serves
-        # STATIC_ROOT, which must exist.
-        if not settings.DEBUG and not (
-            settings.STATIC_ROOT.exists() and any(settings.STATIC_ROOT.iterdir())
-        ):
-            call_command("collectstatic", interactive=False, verbosity=0)
+        collect_static_if_needed()
         self.stdout.write(f"Linli serving on http://{host}:{port}/  (Ctrl-C to stop)")
         self.stdout.flush()
-        run_daphne(daphne_args(host, port, access_log=access_log, proxy_headers=proxy_headers))
+        run_daphne(
+            daphne_args(host, port, access_log=access_log, proxy_headers=proxy_headers),
+            facing_clients=not proxy_headers,
+        )
 
 
-def run_daphne(argv: list[str]) -> None:
+def collect_static_if_needed() -> None:
+    """With DEBUG, servestatic serves straight from the finders; otherwise it serves
+    STATIC_ROOT, which must exist."""
+    if not settings.DEBUG and not (
+        settings.STATIC_ROOT.exists() and any(settings.STATIC_ROOT.iterdir())
+    ):
+        call_command("collectstatic", interactive=False, verbosity=0)
+
+
+def run_daphne(argv: list[str], *, facing_clients: bool) -> None:
+    """Run daphne in this process; a worker facing clients (no proxy in front) guards its plain
+    HTTP itself (``serving.http_guard``: body size, header time, pipelined answers)."""
     # Imported here: daphne.server installs Twisted's asyncio reactor on import.
+    from serving import http_guard
     from serving.accesslog import RedactingServer
     from serving.compat import daphne as compat_daphne
 
+    if facing_clients:
+        http_guard.install()
     compat_daphne.command_line(RedactingServer).run(argv)

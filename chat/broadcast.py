@@ -5,8 +5,9 @@ channels-redis forgets a group member after ``group_expiry``. So every event is 
 after the transaction that made it commits, every ``message`` carries its room's seq, and a client
 that sees a gap (or reconnects) asks the database through ``sync``.
 
-Each event is encoded once per message — JSON text and msgpack bytes — and the consumers write
-those bytes to their sockets as they are, with no per-recipient encoding.
+Each event is encoded once per message — JSON text and msgpack bytes — and each process's hub
+(``chat.fanout``), which listens through the functions here, hands those bytes to its sockets as
+they are, with no per-recipient encoding.
 """
 
 from __future__ import annotations
@@ -182,15 +183,11 @@ def publish_user_event(person_id: int, frame: dict[str, Any]) -> None:
     transaction.on_commit(lambda: _send_now(user_group(person_id), message))
 
 
-def publish_room_event_now(room_id: int, frame: dict[str, Any]) -> None:
-    """Publish soft state (typing) at once: nothing is stored, so there is nothing to wait for."""
-    _send_now(room_group(room_id), event_message(frame, room_id, soft=True))
-
-
 async def apublish_room_event_now(
     room_id: int, frame: dict[str, Any], private: tuple[str, ...] = ()
 ) -> None:
-    """The same, from async code (typing; presence, whose ``users`` is ``private``)."""
+    """Publish soft state at once (typing; presence, whose ``users`` is ``private``): nothing is
+    stored, so there is no commit to wait for."""
     try:
         message = event_message(frame, room_id, private=private, soft=True)
         await _layer().group_send(room_group(room_id), message)

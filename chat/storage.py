@@ -16,10 +16,17 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from chat.models import Knock, Membership, Message, Room
-from community.models import Person
+from chat.models import Knock, Membership, Message, Pin, Room
+from community.models import Community, Person, Street
 from core.clock import iso
 from core.rows import Columns, as_datetime, saved
+
+#: Table names from the models (the community app's too): never spelled out in the SQL.
+ROOM_TABLE, MEMBERSHIP_TABLE = Room._meta.db_table, Membership._meta.db_table
+MESSAGE_TABLE, PIN_TABLE = Message._meta.db_table, Pin._meta.db_table
+KNOCK_TABLE = Knock._meta.db_table
+COMMUNITY_TABLE, STREET_TABLE = Community._meta.db_table, Street._meta.db_table
+PERSON_TABLE = Person._meta.db_table
 
 ROOM = Columns(Room)
 MEMBERSHIP = Columns(Membership)
@@ -29,10 +36,10 @@ AUTHOR_FIELDS = ("display_name", "role", "party_member", "show_building", "build
 
 _ACCESS_SQL = (
     f"SELECT {ROOM.select('r')}, c.street_id, s.district_id, {MEMBERSHIP.select('m')}"
-    " FROM chat_room r"
-    " JOIN community_community c ON c.id = r.community_id"
-    " JOIN community_street s ON s.id = c.street_id"
-    " LEFT JOIN chat_membership m ON m.room_id = r.id AND m.person_id = %s"
+    f" FROM {ROOM_TABLE} r"
+    f" JOIN {COMMUNITY_TABLE} c ON c.id = r.community_id"
+    f" JOIN {STREET_TABLE} s ON s.id = c.street_id"
+    f" LEFT JOIN {MEMBERSHIP_TABLE} m ON m.room_id = r.id AND m.person_id = %s"
     " WHERE r.id = %s"
 )
 
@@ -64,7 +71,7 @@ def next_seq(room_id: int) -> int:
     """Take the room's next seq: the row lock it takes orders concurrent senders (one statement)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE chat_room SET last_seq = last_seq + 1 WHERE id = %s RETURNING last_seq",
+            f"UPDATE {ROOM_TABLE} SET last_seq = last_seq + 1 WHERE id = %s RETURNING last_seq",
             [room_id],
         )
         return cursor.fetchone()[0]
@@ -72,7 +79,7 @@ def next_seq(room_id: int) -> int:
 
 _MESSAGE_COLUMNS = "room_id, seq, author_id, kind, body, client_id, reply_to, mentions, created_at"
 _MESSAGE_INSERT = (
-    f"INSERT INTO chat_message ({_MESSAGE_COLUMNS})"
+    f"INSERT INTO {MESSAGE_TABLE} ({_MESSAGE_COLUMNS})"
     " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id"
 )
 #: PostgreSQL: take the next seq, insert, and move the sender's read marker past the message
@@ -82,16 +89,16 @@ _MESSAGE_INSERT = (
 #: statement. If the insert fails (a retried client_id), neither the seq nor the marker moves.
 _MESSAGE_APPEND = (
     "WITH taken AS ("
-    "UPDATE chat_room SET last_seq = last_seq + 1 WHERE id = %s RETURNING last_seq),"
-    f" stored AS (INSERT INTO chat_message ({_MESSAGE_COLUMNS})"
+    f"UPDATE {ROOM_TABLE} SET last_seq = last_seq + 1 WHERE id = %s RETURNING last_seq),"
+    f" stored AS (INSERT INTO {MESSAGE_TABLE} ({_MESSAGE_COLUMNS})"
     " SELECT %s, taken.last_seq, %s, %s, %s, %s, %s, %s, %s FROM taken RETURNING id, seq),"
-    " seen AS (UPDATE chat_membership SET read_seq = stored.seq FROM stored"
+    f" seen AS (UPDATE {MEMBERSHIP_TABLE} SET read_seq = stored.seq FROM stored"
     " WHERE room_id = %s AND person_id = %s AND read_seq < stored.seq)"
     " SELECT id, seq FROM stored"
 )
 #: SQLite: the sender's read marker, in the transaction that stored the message.
 _SENDER_READ = (
-    "UPDATE chat_membership SET read_seq = %s WHERE room_id = %s AND person_id = %s"
+    f"UPDATE {MEMBERSHIP_TABLE} SET read_seq = %s WHERE room_id = %s AND person_id = %s"
     " AND read_seq < %s"
 )
 
@@ -166,10 +173,10 @@ def _message_values(
 #: A member's read marker moves forward, within the room's messages, in one statement that
 #: also returns the room's last seq (for the unread count): the common case of every ``read``.
 _ADVANCE_MEMBER_READ = (
-    "UPDATE chat_membership SET read_seq = %s"
+    f"UPDATE {MEMBERSHIP_TABLE} SET read_seq = %s"
     " WHERE room_id = %s AND person_id = %s AND read_seq < %s"
-    " AND %s <= (SELECT last_seq FROM chat_room WHERE id = %s)"
-    " RETURNING (SELECT last_seq FROM chat_room WHERE id = %s)"
+    f" AND %s <= (SELECT last_seq FROM {ROOM_TABLE} WHERE id = %s)"
+    f" RETURNING (SELECT last_seq FROM {ROOM_TABLE} WHERE id = %s)"
 )
 
 
@@ -189,7 +196,7 @@ def advance_read(membership_id: int, seq: int) -> bool:
     """Move a read marker forward to ``seq``; False if it was already there or further."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE chat_membership SET read_seq = %s WHERE id = %s AND read_seq < %s",
+            f"UPDATE {MEMBERSHIP_TABLE} SET read_seq = %s WHERE id = %s AND read_seq < %s",
             [seq, membership_id, seq],
         )
         return cursor.rowcount > 0
@@ -197,7 +204,7 @@ def advance_read(membership_id: int, seq: int) -> bool:
 
 _PAGE_SQL = (
     f"SELECT {MESSAGE.select('m')}, {', '.join(f'p.{c}' for c in AUTHOR_FIELDS)}"
-    " FROM chat_message m LEFT JOIN community_person p ON p.id = m.author_id"
+    f" FROM {MESSAGE_TABLE} m LEFT JOIN {PERSON_TABLE} p ON p.id = m.author_id"
     " WHERE m.room_id = %s AND m.seq > %s AND m.seq <= %s ORDER BY m.seq"
 )
 
@@ -229,7 +236,7 @@ ROOM_ENTRY_FIELDS = ("id", "kind", "name", "description", "category", "join_poli
 
 _MEMBER_ROOMS_SQL = (
     f"SELECT m.rank, m.read_seq, {', '.join(f'r.{c}' for c in ROOM_ENTRY_FIELDS)}"
-    " FROM chat_membership m JOIN chat_room r ON r.id = m.room_id"
+    f" FROM {MEMBERSHIP_TABLE} m JOIN {ROOM_TABLE} r ON r.id = m.room_id"
     " WHERE m.person_id = %s"
 )
 
@@ -237,7 +244,7 @@ _MEMBER_ROOMS_SQL = (
 def member_room_ids(person_id: int) -> list[int]:
     """The rooms a person is a member of."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT room_id FROM chat_membership WHERE person_id = %s", [person_id])
+        cursor.execute(f"SELECT room_id FROM {MEMBERSHIP_TABLE} WHERE person_id = %s", [person_id])
         return [row[0] for row in cursor.fetchall()]
 
 
@@ -257,7 +264,7 @@ def pins_by_room(room_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     if not room_ids:
         return {}
     marks = ", ".join(["%s"] * len(room_ids))
-    sql = f"SELECT room_id, seq, title, by_id, at FROM chat_pin WHERE room_id IN ({marks})"
+    sql = f"SELECT room_id, seq, title, by_id, at FROM {PIN_TABLE} WHERE room_id IN ({marks})"
     with connection.cursor() as cursor:
         cursor.execute(sql + " ORDER BY at, id", list(room_ids))
         rows = cursor.fetchall()
@@ -271,7 +278,7 @@ def pins_by_room(room_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
 
 def community_name(community_id: int) -> str | None:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT name FROM community_community WHERE id = %s", [community_id])
+        cursor.execute(f"SELECT name FROM {COMMUNITY_TABLE} WHERE id = %s", [community_id])
         row = cursor.fetchone()
     return row[0] if row else None
 
@@ -280,7 +287,7 @@ def has_pending_knocks(person_id: int) -> bool:
     """Whether anyone waits at the person's door (almost never: then nothing more is read)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT 1 FROM chat_knock WHERE recipient_id = %s AND status = %s LIMIT 1",
+            f"SELECT 1 FROM {KNOCK_TABLE} WHERE recipient_id = %s AND status = %s LIMIT 1",
             [person_id, Knock.Status.PENDING.value],
         )
         return cursor.fetchone() is not None

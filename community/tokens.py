@@ -11,20 +11,12 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
+from community import storage
 from community.models import ApiToken, Person
 from community.signals import token_revoked
-from core.rows import Columns, as_datetime
-
-PERSON = Columns(Person)
-#: Every WebSocket connect starts here, so it is one hand-written statement (see core.rows).
-_RESOLVE_SQL = (
-    f"SELECT t.id, t.created_at, t.last_used_at, {PERSON.select('p')}"
-    " FROM community_apitoken t JOIN community_person p ON p.id = t.person_id"
-    " WHERE t.key_hash = %s"
-)
 
 #: ``last_used_at`` is rewritten at most this often: a reconnect storm must not be a write storm.
 LAST_USED_PRECISION = timedelta(hours=1)
@@ -46,13 +38,11 @@ def resolve_token(key: str) -> tuple[Person, int] | None:
     or the person inactive."""
     if not key or len(key) > 200:
         return None
-    with connection.cursor() as cursor:
-        cursor.execute(_RESOLVE_SQL, [ApiToken.hash_key(key)])
-        row = cursor.fetchone()
-    if row is None:
+    # Every WebSocket connect starts here, so it is one hand-written statement.
+    found = storage.token_with_person(ApiToken.hash_key(key))
+    if found is None:
         return None
-    token_id, created_at, last_used_at = row[0], as_datetime(row[1]), as_datetime(row[2])
-    person = PERSON.load(row[3:])
+    token_id, created_at, last_used_at, person = found
     now = timezone.now()
     if not person.is_approved or created_at + token_lifetime() <= now:
         return None

@@ -20,9 +20,8 @@ LAYER_TIMEOUT_S = 2.0
 
 def _database_ok() -> bool:
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            return cursor.fetchone() == (1,)
+        connection.ensure_connection()
+        return connection.is_usable()  # a round trip on PostgreSQL
     except Exception:
         log.warning("health: database check failed", exc_info=True)
         return False

@@ -109,6 +109,9 @@ def do_send(
 ) -> Sent:
     """Store a message and publish it to the room after commit.
 
+    The checks read what is committed; the message is stored by one data-modifying statement
+    that takes the room's next seq and inserts (its own transaction on PostgreSQL; one
+    transaction on SQLite): nothing is stored without its seq, and no seq without its message.
     A retry with the same ``client_id`` stores nothing and returns the original message.
 
     Raises:
@@ -236,7 +239,8 @@ def do_read(actor: Actor, room_id: int, seq: int) -> int:
     """Move the read marker forward (never back); all the person's devices learn the new unread.
 
     Returns the unread count. A seq past the room's last is ``invalid``. A member's marker moving
-    forward, the usual case, is one statement; anything else is looked into with two.
+    forward, the usual case, is one statement (its own transaction); anything else is looked
+    into with two, the second again a single update that moves the marker only forward.
     """
     if policy.member_may_read(actor):
         last_seq = storage.advance_member_read(room_id, actor.person_id, seq)

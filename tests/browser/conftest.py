@@ -112,7 +112,13 @@ def _prepare_database(data_dir: Path) -> dict[str, str]:
         DATABASE_URL=f"sqlite:///{data_dir / 'browser.sqlite3'}",
         PYTHONPATH=str(ROOT),
     )
-    for args in (["-m", "django", "migrate", "-v", "0"], ["-m", "tests.browser.seed"]):
+    setup = (
+        ["-m", "django", "migrate", "-v", "0"],
+        ["-m", "tests.browser.seed"],
+        # Served as in production (DEBUG off): the web client's files from STATIC_ROOT.
+        ["-m", "django", "collectstatic", "--noinput", "-v", "0"],
+    )
+    for args in setup:
         subprocess.run([sys.executable, *args], cwd=ROOT, env=env, check=True, timeout=120)
     return env
 

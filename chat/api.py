@@ -111,7 +111,13 @@ def join_topic(request, room_id: int):
     return {"outcome": rooms.do_join_topic(_actor(request), room_id)}
 
 
+class AuditPageIn(Schema):
+    before: int | None = Field(None, ge=1, le=2**63 - 1)
+    limit: int = Field(moderation.AUDIT_PAGE, ge=1, le=moderation.AUDIT_PAGE_MAX)
+
+
 @router.get("/rooms/{room_id}/audit")
-def room_audit(request, room_id: int):
-    """The room's moderation record (全程可监督): for its moderators and observers above it."""
-    return moderation.audit_log(_actor(request), room_id)
+def room_audit(request, room_id: int, page: Query[AuditPageIn]):
+    """The room's moderation record (全程可监督), newest first: entries with ids below ``before``,
+    at most ``limit``; for its owners and moderators and the observers whose scope covers it."""
+    return moderation.audit_log(_actor(request), room_id, page.before, page.limit)

@@ -252,8 +252,20 @@ class Block(models.Model):
         return f"{self.blocker_id} blocks {self.blocked_id}"
 
 
+class AuditQuerySet(models.QuerySet):
+    def delete(self):
+        raise PermissionError("the audit log is append-only")
+
+    def update(self, **kwargs):
+        raise PermissionError("the audit log is append-only")
+
+
 class AuditEntry(models.Model):
-    """Every moderation act (全程可监督、可追溯); observers may read these."""
+    """Every moderation act (全程可监督、可追溯); observers may read these.
+
+    Append-only: an entry is written once, in the act's transaction, and never edited or
+    deleted (``save`` of a stored entry, ``delete`` and queryset ``update``/``delete`` refuse).
+    """
 
     room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="audit")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -265,5 +277,15 @@ class AuditEntry(models.Model):
     detail = models.JSONField(default=dict, blank=True)
     at = models.DateTimeField(default=timezone.now)
 
+    objects = AuditQuerySet.as_manager()
+
     def __str__(self) -> str:
         return f"{self.action} by {self.actor_id} in {self.room_id}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("the audit log is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("the audit log is append-only")

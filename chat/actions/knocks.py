@@ -87,6 +87,11 @@ def _store_knock(actor: Actor, recipient: Person, body: str, client_id: str) -> 
                 sender_id=actor.person_id, recipient=recipient, body=body, client_id=client_id
             )
     except IntegrityError:
+        # Two at once: the same knock retried (``knock_client_id``: the original is the answer)
+        # or a second knock on the same door (``one_pending_knock``).
+        original = Knock.objects.filter(sender_id=actor.person_id, client_id=client_id).first()
+        if original is not None:
+            return knock_view(original, Person.objects.get(pk=actor.person_id))
         raise ActionError(ErrorCode.INVALID, _("你已经敲过门了，请等待对方回应。")) from None
     sender = Person.objects.get(pk=actor.person_id)
     view = knock_view(knock, sender)
@@ -122,24 +127,61 @@ def do_answer_knock(actor: Actor, knock_id: int, accept: bool) -> dict:
 
 
 def _open_door(knock: Knock) -> Room:
-    """The direct room of the two, with the knock's text as its first message (seq 1)."""
+    """The direct room of the two, the knock's text in it.
+
+    New, with the text as seq 1; or, when the other side's knock opened it first (crossed
+    knocks, answered one after the other or at the same moment), the existing room with the text
+    as its next message. Either way the answer is the one room.
+    """
     sender = Person.objects.get(pk=knock.sender_id)
-    recipient = Person.objects.get(pk=knock.recipient_id)
-    room = Room.objects.create(
-        community_id=recipient.community_id,
-        kind=RoomKind.DIRECT,
-        name="敲门",
-        join_policy=Room.JoinPolicy.INVITE,
-        last_seq=1,
-    )
-    low, high = sorted((sender.pk, recipient.pk))
-    DirectPair.objects.create(low_id=low, high_id=high, room=room)
+    pair = _pair(knock.sender_id, knock.recipient_id)
+    if pair is None:
+        room = _new_direct_room(knock, sender)
+        if room is not None:
+            return room
+        pair = _pair(knock.sender_id, knock.recipient_id)  # the other answer won the race
+        assert pair is not None  # the unique (low, high) refused ours because it exists
+    _deliver(knock, sender, pair.room_id)
+    return pair.room
+
+
+def _new_direct_room(knock: Knock, sender: Person) -> Room | None:
+    """A new direct room, or None when the pair's room was made meanwhile (``one_direct_room``)."""
+    low, high = sorted((knock.sender_id, knock.recipient_id))
+    try:
+        with transaction.atomic():  # a savepoint: a lost race leaves the answer usable
+            room = Room.objects.create(
+                community_id=sender.community_id,
+                kind=RoomKind.DIRECT,
+                name="敲门",
+                join_policy=Room.JoinPolicy.INVITE,
+                last_seq=1,
+            )
+            DirectPair.objects.create(low_id=low, high_id=high, room=room)
+    except IntegrityError:
+        return None
     Message.objects.create(
         room=room, seq=1, author=sender, body=knock.body, client_id=f"knock:{knock.pk}"
     )
     add_member(room, sender)
-    add_member(room, recipient)
+    add_member(room, Person.objects.get(pk=knock.recipient_id))
     return room
+
+
+def _deliver(knock: Knock, sender: Person, room_id: int) -> None:
+    """The knock's text as the next message of an open door; the room hears it after commit."""
+    msg = storage.append_message(
+        room_id=room_id,
+        author_id=sender.pk,
+        body=knock.body,
+        client_id=f"knock:{knock.pk}",
+        reply_to=None,
+        mentions=[],
+    )
+    room = Room.objects.get(pk=room_id)
+    broadcast.publish_room_event(
+        room_id, events.message(msg, events.author(sender)), seq=msg.seq, revision=room.revision
+    )
 
 
 @transaction.atomic

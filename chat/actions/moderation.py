@@ -98,6 +98,8 @@ def do_mute(actor: Actor, room_id: int, person_id: int, minutes: int) -> str | N
     access = _moderated(actor, room_id)
     target, party = _member(access, person_id)
     policy.require_mute(actor, access.rank, party)
+    if minutes == 0 and target.muted_forever:
+        return None  # muted until lifted already: nothing changes, nothing is recorded
     until = None if minutes == 0 else timezone.now() + timedelta(minutes=minutes)
     target.muted_until, target.muted_forever = until, minutes == 0
     target.save(update_fields=["muted_until", "muted_forever"])
@@ -116,33 +118,57 @@ def do_unmute(actor: Actor, room_id: int, person_id: int) -> None:
     access = _moderated(actor, room_id)
     target, party = _member(access, person_id)
     policy.require_act_on(actor, access.rank, party)
+    if not (party.seat and party.seat.muted(timezone.now())):
+        return  # not muted: nothing changes, nothing is recorded
     target.muted_until, target.muted_forever = None, False
     target.save(update_fields=["muted_until", "muted_forever"])
     audit(access.room, actor, "unmute", target_person_id=person_id)
     broadcast.publish_room_event(room_id, {"type": "unmuted", "room": room_id, "user": person_id})
 
 
-def audit_log(actor: Actor, room_id: int, limit: int = 100) -> list[dict]:
-    """The moderation record of a room: its moderators and the observers above it may read it."""
+#: Entries per page of the audit log, unless the reader asks for fewer (at most ``AUDIT_PAGE_MAX``).
+AUDIT_PAGE = 50
+AUDIT_PAGE_MAX = 100
+
+
+def audit_log(
+    actor: Actor, room_id: int, before: int | None = None, limit: int = AUDIT_PAGE
+) -> list[dict]:
+    """A page of the room's moderation record, newest first: the entries with ids below
+    ``before`` (the newest without it). Its owners and moderators read it, and the observers
+    whose scope covers the room (``core.policy.require_read_audit``).
+
+    Each entry: ``{id, ts, actor: {id, display_name}, action, target, reason}``; ``target`` is
+    ``{user: {id, display_name} | null, seq}`` plus what the act said (a mute's ``minutes``, a
+    pin's ``title``).
+    """
     access = access_room(actor, room_id)
     policy.require_read_audit(actor, access.facts(), access.seat)
-    entries = AuditEntry.objects.filter(room=access.room).order_by("-at")[:limit]
-    names = dict(
-        Person.objects.filter(pk__in={e.actor_id for e in entries}).values_list(
-            "pk", "display_name"
-        )
-    )
-    return [
-        {
-            "action": e.action,
-            "by": {"id": e.actor_id, "display_name": names.get(e.actor_id, "")},
-            "user": e.target_person_id,
-            "seq": e.target_seq,
-            "detail": e.detail,
-            "at": events.iso(e.at),
-        }
-        for e in entries
-    ]
+    entries = AuditEntry.objects.filter(room=access.room)
+    if before is not None:
+        entries = entries.filter(pk__lt=before)
+    page = list(entries.order_by("-pk")[: max(1, min(limit, AUDIT_PAGE_MAX))])
+    people = {e.actor_id for e in page} | {e.target_person_id for e in page}
+    names = dict(Person.objects.filter(pk__in=people).values_list("pk", "display_name"))
+    return [_entry_view(e, names) for e in page]
+
+
+def _entry_view(entry: AuditEntry, names: dict[int, str]) -> dict:
+    detail = dict(entry.detail)
+    reason = detail.pop("reason", None)
+    user = entry.target_person_id
+    return {
+        "id": entry.pk,
+        "ts": events.iso(entry.at),
+        "actor": {"id": entry.actor_id, "display_name": names.get(entry.actor_id, "")},
+        "action": entry.action,
+        "target": {
+            "user": None if user is None else {"id": user, "display_name": names.get(user, "")},
+            "seq": entry.target_seq,
+            **detail,
+        },
+        "reason": reason or None,
+    }
 
 
 def check_promote(actor: Actor, room_id: int, seq: int) -> None:

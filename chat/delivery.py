@@ -35,6 +35,7 @@ from django.db import DatabaseError
 
 from chat import broadcast, outbox, protocol
 from chat.actions import reading
+from core import policy
 from core.dbthreads import db
 from core.errors import ActionError
 from serving import transport as serving_transport
@@ -301,7 +302,7 @@ class Delivery:
 
     def _write_now(self, event: dict[str, Any]) -> bool:
         """Write the event's ready frame straight to the transport; False if this socket can't."""
-        if self.raw is None or (event.get("private") and self.socket.actor.is_observer):
+        if self.raw is None or (event.get("private") and not policy.may_see_who(self.socket.actor)):
             return False
         status = self.raw.write(outbox.framed(event, binary=self.binary))
         if status == outbox.QUEUED:
@@ -310,7 +311,7 @@ class Delivery:
 
     async def _write_slow(self, event: dict[str, Any]) -> None:
         """Through the ASGI ``send``: another serving layer, or an observer's trimmed view."""
-        if event.get("private") and self.socket.actor.is_observer:
+        if event.get("private") and not policy.may_see_who(self.socket.actor):
             await self.send_frame(broadcast.observer_view(event))  # counts, never who
         elif self.binary:
             await self.socket.send(bytes_data=event["msgpack"])

@@ -1,8 +1,10 @@
 """群主 tools: pin 议题, mute, and the audit log (全程可监督、可追溯).
 
 Deleting others' messages is ``chat.actions.messages.do_delete``; removing a member is
-``chat.actions.rooms.do_remove_member``. Every act is written to ``AuditEntry`` in the same
-transaction, so a refused act leaves no record of being done.
+``chat.actions.rooms.do_remove_member``. Every act that changes something is written to
+``AuditEntry`` in the same transaction, so a refused act leaves no record of being done; an act
+that changes nothing (lifting a mute that is not there) is answered and not recorded, so no flood
+of no-ops can bury a real act in the log.
 """
 
 from __future__ import annotations
@@ -148,7 +150,7 @@ def audit_log(
     if before is not None:
         entries = entries.filter(pk__lt=before)
     page = list(entries.order_by("-pk")[: max(1, min(limit, AUDIT_PAGE_MAX))])
-    people = {e.actor_id for e in page} | {e.target_person_id for e in page}
+    people = {e.actor_id for e in page} | {e.target_person_id for e in page} - {None}
     names = dict(Person.objects.filter(pk__in=people).values_list("pk", "display_name"))
     return [_entry_view(e, names) for e in page]
 

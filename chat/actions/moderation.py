@@ -141,8 +141,9 @@ def audit_log(
     whose scope covers the room (``core.policy.require_read_audit``).
 
     Each entry: ``{id, ts, actor: {id, display_name}, action, target, reason}``; ``target`` is
-    ``{user: {id, display_name} | null, seq}`` plus what the act said (a mute's ``minutes``, a
-    pin's ``title``).
+    ``{user, display_name, seq}`` (the person acted on, or the author of a deleted message, and
+    the message; nulls where none) plus what the act said (a mute's ``minutes``, a pin's
+    ``title``).
     """
     access = access_room(actor, room_id)
     policy.require_read_audit(actor, access.facts(), access.seat)
@@ -165,7 +166,8 @@ def _entry_view(entry: AuditEntry, names: dict[int, str]) -> dict:
         "actor": {"id": entry.actor_id, "display_name": names.get(entry.actor_id, "")},
         "action": entry.action,
         "target": {
-            "user": None if user is None else {"id": user, "display_name": names.get(user, "")},
+            "user": user,
+            "display_name": None if user is None else names.get(user, ""),
             "seq": entry.target_seq,
             **detail,
         },

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from ninja import Query, Router, Schema, Status
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from chat import protocol
 from chat.actions import moderation, reading, rooms
 from community.http import AUTH
+from core import text
 from core.policy import Actor
 
 router = Router(tags=["rooms"], auth=AUTH)
@@ -55,10 +58,19 @@ class PageIn(Schema):
     limit: int = Field(50, ge=1, le=protocol.HISTORY_LIMIT_MAX)
 
 
+def _text(rule, field: str, limit: int) -> AfterValidator:
+    """Linli's text rule for a field (``core.text``): a refusal is a 400 ``invalid``."""
+    return AfterValidator(text.field_rule(rule, field=field, limit=limit, empty_ok=False))
+
+
 class TopicIn(Schema):
-    name: str = Field(..., min_length=1, max_length=60)
-    description: str = Field("", max_length=500)
-    category: str = "其他"
+    """A new topic room; its texts go through Linli's text rules."""
+
+    name: Annotated[str, _text(text.name, "name", 60)] = Field(..., min_length=1, max_length=60)
+    description: Annotated[str, _text(text.paragraph, "description", 500)] = Field(
+        "", max_length=500
+    )
+    category: Annotated[str, _text(text.line, "category", 20)] = "其他"
     open_to_all: bool = True
 
 

@@ -41,6 +41,7 @@ from community.signals import (
 from core.errors import ActionError, ErrorCode
 from core.policy import (
     Actor,
+    require_display_name,
     require_manage_invites,
     require_review_application,
     require_review_joins,
@@ -92,6 +93,7 @@ def do_enrol(
     **fields,
 ) -> Person:
     """Create an already-verified person (staff onboarding, roster import, the demo); seat them."""
+    require_display_name(role, display_name)
     if neighbourhood is not None and neighbourhood.community_id != getattr(community, "pk", None):
         raise ActionError(ErrorCode.INVALID, _("该小区不属于这个社区。"))
     person = Person(
@@ -415,6 +417,7 @@ def do_apply(
     }
     check_required(values)
     check_lengths(values)
+    require_display_name(Role.RESIDENT, values["display_name"])
     invite = check_invite_code(values["invite_code"])
     community = invite.community
     try:

@@ -24,7 +24,7 @@ from community.identity import check_id_number, check_phone, identity_fields
 from community.models import ActivationCode, Neighbourhood, Person, Role
 from community.signals import person_changed
 from core.errors import ActionError, ErrorCode
-from core.policy import Actor, require_enrol, require_review_joins
+from core.policy import Actor, require_display_name, require_enrol, require_review_joins
 
 #: Long enough to reach everyone in a building, short enough that a lost sheet soon goes stale.
 ACTIVATION_DAYS = 14
@@ -158,6 +158,7 @@ def do_activate(code: str, password: str, display_name: str) -> Person:
     display_name = (display_name or "").strip()
     if not display_name or len(display_name) > 40:
         raise ActionError(ErrorCode.INVALID, _("昵称为1到40个字符。"), field="display_name")
+    require_display_name(person.role, display_name)
     check_password_strength(password or "", person)
     person.set_password(password)
     person.display_name = display_name

@@ -24,6 +24,7 @@ from community.schemas import (
     ApplicationStatusOut,
     EnrolIn,
     ErrorOut,
+    InviteCodeText,
     InviteIn,
     InviteOut,
     JoinIn,
@@ -124,7 +125,7 @@ def delete_token(request: HttpRequest):
     tags=["join"],
     summary="What a join form needs: the community and its 小区",
 )
-def join_info(request: HttpRequest, code: str):
+def join_info(request: HttpRequest, code: InviteCodeText):
     address = ratelimit.client_address(request)
     try:
         invite = ratelimit.check_invite(code, address)

@@ -6,6 +6,19 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from community.models import Community
+from core import text
+
+#: Each text field's rule (``core.text``), as the HTTP API applies it (``community.schemas``).
+_TEXT_RULES = {
+    "real_name": (text.name, 200),
+    "id_number": (text.token, 64),
+    "phone": (text.token, 32),
+    "building": (text.line, 100),
+    "unit": (text.line, 100),
+    "room_number": (text.line, 100),
+    "display_name": (text.name, 200),
+    "username": (text.token, 150),
+}
 
 
 class JoinForm(forms.Form):
@@ -53,6 +66,19 @@ class JoinForm(forms.Form):
         choices += [(n.pk, n.name) for n in community.neighbourhoods.order_by("name")]
         self.fields["neighbourhood_id"].choices = choices
 
+    def clean(self) -> dict:
+        """Every text field through Linli's text rules; each refusal is shown at its field."""
+        cleaned = super().clean()
+        for field, (rule, limit) in _TEXT_RULES.items():
+            value = cleaned.get(field)
+            if not value:
+                continue
+            try:
+                cleaned[field] = text.field_rule(rule, field=field, limit=limit)(value)
+            except text.TextError as err:
+                self.add_error(field, forms.ValidationError(err.message))
+        return cleaned
+
 
 class ActivationForm(forms.Form):
     """Choose password and display name (``activation.do_activate`` holds the rules)."""
@@ -80,4 +106,10 @@ class ActivationForm(forms.Form):
         cleaned = super().clean()
         if cleaned.get("password") != cleaned.get("password_again"):
             self.add_error("password_again", _("两次输入的密码不一样。"))
+        name = cleaned.get("display_name")
+        if name:  # the rules every display name meets (``core.text``)
+            try:
+                cleaned["display_name"] = text.name(name, field="display_name", limit=200)
+            except text.TextError as err:
+                self.add_error("display_name", forms.ValidationError(err.message))
         return cleaned

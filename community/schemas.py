@@ -3,10 +3,26 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from ninja import Field, Schema
+from pydantic import AfterValidator
 
 from community.models import Person
+from core import text
+
+
+def _text(rule, field: str, limit: int) -> AfterValidator:
+    """Linli's text rule for a field (``core.text``): a refusal is a 400 ``invalid`` naming it;
+    an empty value passes, so the action can name every missing field at once."""
+    return AfterValidator(text.field_rule(rule, field=field, limit=limit))
+
+
+#: Text fields as the HTTP API accepts them: each through the shared text rules.
+Username = Annotated[str, _text(text.token, "username", 150)]
+DisplayName = Annotated[str, _text(text.name, "display_name", 200)]
+RealName = Annotated[str, _text(text.name, "real_name", 200)]
+InviteCodeText = Annotated[str, _text(text.token, "code", 64)]
 
 
 class ErrorDetail(Schema):
@@ -29,7 +45,7 @@ class Ref(Schema):
 
 
 class TokenIn(Schema):
-    username: str = Field(max_length=150)
+    username: Username = Field(max_length=150)
     password: str = Field(max_length=1024)
 
 
@@ -86,17 +102,21 @@ class JoinIn(Schema):
     """A join application. Empty strings are allowed here so that ``do_apply`` names every
     missing field at once, in the caller's language."""
 
-    invite_code: str = Field("", max_length=64)
-    real_name: str = Field("", max_length=200)
-    id_number: str = Field("", max_length=64, description="18-character 居民身份证号码")
-    phone: str = Field("", max_length=32, description="Mainland mobile number")
+    invite_code: Annotated[str, _text(text.token, "invite_code", 64)] = Field("", max_length=64)
+    real_name: RealName = Field("", max_length=200)
+    id_number: Annotated[str, _text(text.token, "id_number", 64)] = Field(
+        "", max_length=64, description="18-character 居民身份证号码"
+    )
+    phone: Annotated[str, _text(text.token, "phone", 32)] = Field(
+        "", max_length=32, description="Mainland mobile number"
+    )
     neighbourhood: int | None = Field(None, description="Id of a 小区 from GET /join/{code}")
-    building: str = Field("", max_length=100)
-    unit: str = Field("", max_length=100)
-    room: str = Field("", max_length=100)
-    username: str = Field("", max_length=150)
-    password: str = Field("", max_length=1024)
-    display_name: str = Field("", max_length=200, description="What neighbours see")
+    building: Annotated[str, _text(text.line, "building", 100)] = Field("", max_length=100)
+    unit: Annotated[str, _text(text.line, "unit", 100)] = Field("", max_length=100)
+    room: Annotated[str, _text(text.line, "room", 100)] = Field("", max_length=100)
+    username: Username = Field("", max_length=150)
+    password: str = Field("", max_length=1024)  # only ever hashed: any character may be in it
+    display_name: DisplayName = Field("", max_length=200, description="What neighbours see")
 
 
 class ApplicationStatusOut(Schema):
@@ -127,7 +147,7 @@ class ApplicationOut(Schema):
 
 
 class RejectIn(Schema):
-    reason: str = Field("", max_length=1000)
+    reason: Annotated[str, _text(text.paragraph, "reason", 1000)] = Field("", max_length=1000)
 
 
 class InviteIn(Schema):

@@ -18,6 +18,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from core import text
 from core.clock import iso
 from core.errors import ActionError, ErrorCode
 from core.roles import COORDINATION_ROLES, MODERATOR_RANKS, OFFICIAL_ROLES, Rank, Role
@@ -568,3 +569,34 @@ def require_block(actor: Actor, target: Party | None) -> None:
         or target.community_id != actor.community_id
     ):
         raise ActionError(ErrorCode.INVALID, _("无法屏蔽这个人。"))
+
+
+#: Words that name an office or its holder: party secretary, director, the residents' committee,
+#: village committee, owners' committee, police, the property company, grid worker, street office,
+#: administrator, "official" — in simplified and traditional forms. Compared after ``text.fold``
+#: (spaces, punctuation, invisible characters and full-width forms do not hide them).
+OFFICIAL_TITLES = (
+    "书记", "書記", "支书", "支書", "主任", "居委", "村委", "业委", "業委", "民警", "警官", "警察",
+    "派出所", "公安", "物业", "物業", "网格员", "網格員", "街道办", "街道辦", "管理员", "管理員",
+    "官方",
+)  # fmt: skip
+#: Roles whose display name may not look like an official's: residents, moderators included.
+_NO_OFFICIAL_TITLE_ROLES = frozenset({Role.RESIDENT, Role.MODERATOR})
+
+
+def may_take_display_name(role: str, display_name: str) -> bool:
+    """A resident may not call themself 李书记 and look like the cadre (冒充干部); officials,
+    whose role is shown beside their name anyway, may name their office."""
+    if role not in _NO_OFFICIAL_TITLE_ROLES:
+        return True
+    folded = text.fold(display_name)
+    return not any(title in folded for title in OFFICIAL_TITLES)
+
+
+def require_display_name(role: str, display_name: str) -> None:
+    if not may_take_display_name(role, display_name):
+        raise ActionError(
+            ErrorCode.INVALID,
+            _("昵称不能使用书记、主任、居委、民警、物业等职务称呼。"),
+            field="display_name",
+        )

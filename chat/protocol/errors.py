@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from core.errors import ErrorCode
+from core.text import TextError
 
 
 class ProtocolError(Exception):
@@ -36,9 +37,6 @@ class ProtocolError(Exception):
         return f"{self.code}{where}: {self.message}"
 
 
-class FieldError(Exception):
-    """A field rule's refusal; ``decode`` turns it into an ``invalid`` ProtocolError."""
-
-    def __init__(self, message: Any) -> None:
-        super().__init__(message)
-        self.message = message
+#: A field rule's refusal; ``decode`` turns it into an ``invalid`` ProtocolError. The same
+#: exception as the shared text rules raise (``core.text``), so their refusals read alike.
+FieldError = TextError

@@ -5,6 +5,8 @@ docs/protocol.md states each of them; the text rules, the parser and the codecs 
 
 from __future__ import annotations
 
+from core import text as core_text
+
 # --- Limits --------------------------------------------------------------------------------------
 
 #: The hard cap on one frame. Well under Daphne's 1 MiB, so Linli (not the transport) decides: a
@@ -49,10 +51,8 @@ MAX_MUTE_MINUTES = 60 * 24 * 30
 MAX_MENTIONS = 20
 #: Ids and seqs are positive and fit PostgreSQL's bigint: 0 < x < 2**63.
 MAX_ID = 2**63 - 1
-#: More consecutive combining marks than this on one base character are dropped ("Zalgo" text
-#: that paints over neighbouring lines). Real scripts stack far fewer; Unicode's stream-safe
-#: format allows 30 non-starters, which is already a tower.
-MAX_COMBINING_MARKS = 8
+#: Runs of combining marks longer than this are cut (``core.text``, shared by every text field).
+MAX_COMBINING_MARKS = core_text.MAX_COMBINING_MARKS
 #: An integer in a JSON frame longer than this (sign included) is refused before ``int()`` sees
 #: it: every valid number fits in 19 digits, and Python's 4,300-digit guard would raise a
 #: plain ValueError.

@@ -273,3 +273,11 @@ def test_send_mentions_become_a_tuple_without_duplicates(wire):
 def test_bad_send_mentions_are_invalid(mentions, wire):
     err = refused_obj(send(mentions=mentions), wire)
     assert (err.code, err.field) == (ErrorCode.INVALID, "mentions")
+
+
+@pytest.mark.parametrize(
+    "body", ["\u3164", "\u2800\u115f", "\u200e", "\u200b\u3000\ufeff", "\u2800 \u3164"], ids=repr
+)
+def test_a_body_of_only_invisible_characters_is_empty(body, wire):
+    err = refused_obj(send(body=body), wire)
+    assert (err.code, err.field) == (ErrorCode.INVALID, "body")

@@ -79,6 +79,13 @@ def api_join_body(values: dict) -> dict:
     return body
 
 
+def form_body(values: dict) -> dict:
+    """The join page's form fields from ``do_apply`` keyword arguments (the code is in the URL)."""
+    body = dict(values)
+    body.pop("invite_code")
+    return body
+
+
 @pytest.fixture
 def api():
     return Client()

@@ -5,13 +5,8 @@ import pytest
 from community import actions
 from community.models import Person, Verification
 from core.policy import Actor
+from tests.community.conftest import form_body
 from tests.factories import PASSWORD
-
-
-def form_body(values: dict) -> dict:
-    body = dict(values)
-    body.pop("invite_code")
-    return body
 
 
 def test_the_landing_page_explains_linli(client, db):

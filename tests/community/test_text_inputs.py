@@ -84,3 +84,8 @@ def test_the_join_form_refuses_an_official_title_for_a_resident(client, cast, in
     response = client.post(f"/join/{invite.code}", form_body(values))
     assert "职务称呼" in response.content.decode()
     assert not Person.objects.filter(username="xiaolin").exists()
+
+
+def test_a_nul_in_the_login_pages_username_shows_the_form_again(client, cast):
+    response = client.post("/accounts/login/", {"username": "resi\x00dent", "password": "x"})
+    assert response.status_code == 200 and "_auth_user_id" not in client.session

@@ -237,15 +237,19 @@ def application_out(person: Person) -> dict:
 class EnrolIn(Schema):
     """A person a cadre enrols: verified at once, given an activation code to hand over."""
 
-    real_name: str = Field("", max_length=200)
-    id_number: str = Field("", max_length=64, description="18-character 居民身份证号码")
-    phone: str = Field("", max_length=32, description="Mainland mobile number")
+    real_name: RealName = Field("", max_length=200)
+    id_number: Annotated[str, _text(text.token, "id_number", 64)] = Field(
+        "", max_length=64, description="18-character 居民身份证号码"
+    )
+    phone: Annotated[str, _text(text.token, "phone", 32)] = Field(
+        "", max_length=32, description="Mainland mobile number"
+    )
     neighbourhood: int | None = Field(None, description="The 小区 (residents and moderators)")
-    building: str = Field("", max_length=100)
-    unit: str = Field("", max_length=100)
-    room: str = Field("", max_length=100)
-    username: str = Field("", max_length=150)
-    display_name: str = Field("", max_length=200, description="What neighbours see")
+    building: Annotated[str, _text(text.line, "building", 100)] = Field("", max_length=100)
+    unit: Annotated[str, _text(text.line, "unit", 100)] = Field("", max_length=100)
+    room: Annotated[str, _text(text.line, "room", 100)] = Field("", max_length=100)
+    username: Username = Field("", max_length=150)
+    display_name: DisplayName = Field("", max_length=200, description="What neighbours see")
     role: str = Field(
         "resident", description="resident, moderator, owners_committee, property or police"
     )

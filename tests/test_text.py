@@ -7,8 +7,8 @@ does.
 
 import pytest
 
-from core.roles import Role
 from core import policy, text
+from core.roles import Role
 
 NAME = {"field": "display_name", "limit": 40}
 

@@ -89,3 +89,28 @@ def test_the_join_form_refuses_an_official_title_for_a_resident(client, cast, in
 def test_a_nul_in_the_login_pages_username_shows_the_form_again(client, cast):
     response = client.post("/accounts/login/", {"username": "resi\x00dent", "password": "x"})
     assert response.status_code == 200 and "_auth_user_id" not in client.session
+
+
+def test_a_nul_in_an_enrolled_persons_display_name_is_invalid(api, cast, join_input):
+    values = join_input(username="laozhang", display_name="老张\x00")
+    del values["invite_code"], values["password"]
+    response = post_json(
+        api,
+        f"/api/v1/communities/{cast.community.pk}/people",
+        api_join_body(values),
+        headers=bearer(cast.cadre),
+    )
+    assert invalid(response)
+    assert not Person.objects.filter(username="laozhang").exists()
+
+
+def test_activating_with_an_official_title_as_display_name_is_refused(cast):
+    from community import activation
+    from core.errors import ActionError
+    from tests.factories import make_person
+
+    person = make_person(cast.community, neighbourhood=cast.garden, password=None)
+    issued = activation.issue_activation(None, person)
+    with pytest.raises(ActionError) as refused:
+        activation.do_activate(issued.code, "quiet-harbour-81", "5号楼李书记")
+    assert refused.value.extra["field"] == "display_name"

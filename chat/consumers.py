@@ -80,6 +80,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 await self.dispatch(await receive())
         except StopConsumer:
             pass
+        finally:
+            delivery = getattr(self, "delivery", None)
+            if delivery is not None:
+                delivery.detach()  # no cycle left: the closed connection goes by refcount
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Route an ASGI message to its handler, without Channels' per-message hop.

@@ -163,6 +163,13 @@ class Delivery:
         for task in list(self.tasks):
             task.cancel()
 
+    def detach(self) -> None:
+        """The socket's life is over: let go of its consumer, which holds this object, so that
+        neither waits for the garbage collector (and with them the connection's objects:
+        serving/teardown.py). Nothing is delivered once CLOSED, so nothing needs it again."""
+        self.closed()
+        self.socket = None  # type: ignore[assignment]
+
     def open_room(self, room_id: int, last_seq: int) -> None:
         """Start delivering a room live from ``last_seq`` (a ``room_joined``)."""
         self.ceilings[room_id] = self.live_from[room_id] = last_seq

@@ -257,4 +257,6 @@ class EnrolIn(Schema):
 
 class SheetIn(Schema):
     neighbourhood: int = Field(description="The 小区 (its id)")
-    building: str = Field(max_length=20, description="The building (楼号)")
+    building: Annotated[str, _text(text.line, "building", 20)] = Field(
+        max_length=20, description="The building (楼号)"
+    )

@@ -114,3 +114,9 @@ def test_activating_with_an_official_title_as_display_name_is_refused(cast):
     with pytest.raises(ActionError) as refused:
         activation.do_activate(issued.code, "quiet-harbour-81", "5号楼李书记")
     assert refused.value.extra["field"] == "display_name"
+
+
+def test_a_nul_in_an_activation_sheets_building_is_invalid(api, cast):
+    url = f"/api/v1/communities/{cast.community.pk}/activation-sheet.svg"
+    body = {"neighbourhood": cast.garden.pk, "building": "5号\x00楼"}
+    assert invalid(post_json(api, url, body, headers=bearer(cast.cadre)))

@@ -619,6 +619,9 @@ def write_doc(doc_path: Path, results_dir: Path) -> None:
             parts.append(f"\n## Previous run, for comparison (`bench/results/{older[-1].name}`)\n")
             parts.append(render_header(prev))
             parts.append(render_run(prev))
+    browser = BENCH / "browser_results.md"  # written by bench/browser.py
+    if browser.exists():
+        parts.append("\n" + browser.read_text())
     doc_path.parent.mkdir(parents=True, exist_ok=True)
     doc_path.write_text("".join(parts))
 

@@ -100,6 +100,29 @@ class Site:
         violations = page.evaluate("window.cspViolations || []")
         assert violations == [], violations
 
+    def send_burst(self, username: str, room: int, bodies: list[str]) -> None:
+        """Send messages as fast as the socket takes them (a token client, not a browser)."""
+        import json
+        import urllib.request
+
+        from websockets.sync.client import connect
+
+        login = json.dumps({"username": username, "password": PASSWORD}).encode()
+        request = urllib.request.Request(
+            f"{self.url}/api/v1/auth/token", login, {"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(request) as answer:
+            token = json.load(answer)["token"]
+        ws_url = f"{self.url.replace('http', 'ws', 1)}/ws/v1?token={token}"
+        with connect(ws_url, subprotocols=["linli.v1.json"]) as ws:
+            ws.recv()  # welcome
+            for i, body in enumerate(bodies):
+                frame = {"type": "send", "room": room, "body": body, "client_id": f"burst-{i}"}
+                ws.send(json.dumps(frame, ensure_ascii=False))
+            acks = 0
+            while acks < len(bodies):
+                acks += json.loads(ws.recv(timeout=WAIT_MS / 1000)).get("type") == "ack"
+
     def restart(self) -> None:
         """Stop the server and start it again on the same port (sockets drop, clients return)."""
         self.worker.stop()

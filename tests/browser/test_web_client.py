@@ -94,6 +94,17 @@ def test_a_knock_sent_and_accepted_opens_a_direct_room_for_both(site):
     site.clean(li)
 
 
+def test_a_burst_of_messages_keeps_the_reader_on_the_newest(site):
+    li = site.page("li")
+    site.open_room(li, GARDEN_ROOM)
+    room = int(li.url.rsplit("/", 1)[-1])  # …/#/room/<id>
+    burst = [f"第{i}条：楼下停车位的通知" for i in range(150)]
+    site.send_burst("wang", room, burst)  # faster than the page renders
+    expect(message(li, burst[-1])).to_be_visible()
+    expect(li.get_by_role("button", name=re.compile("条新消息"))).to_have_count(0)
+    site.clean(li)
+
+
 def test_a_server_restart_loses_and_duplicates_nothing(site):
     wang, li = site.page("wang"), site.page("li")
     for page in (wang, li):

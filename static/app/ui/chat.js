@@ -165,20 +165,27 @@ function MessageList({ room, log, onMenu, jumpTo, onJumped }) {
     };
   }, [jumpTo]);
 
+  // Only the reader leaves the newest messages: by scrolling up. Content that grows below (a
+  // burst of new messages before the view has caught up) moves nothing and must not count.
+  const lastTop = useRef(0);
   const onScroll = () => {
     const box = scroller.current;
     const fromBottom = box.scrollHeight - box.scrollTop - box.clientHeight;
+    const movedUp = box.scrollTop < lastTop.current - 2;
+    lastTop.current = box.scrollTop;
     if (fromBottom < 60) {
-      if (end < msgs.length) setEndSeq(msgs[Math.min(msgs.length - 1, end - 1 + STEP)].seq);
+      // `msgs` grows in place between renders: compare with what this render showed (`end`).
+      const newest = endSeq === null || end >= msgs.length;
+      if (!newest) setEndSeq(msgs[Math.min(msgs.length - 1, end - 1 + STEP)].seq);
       else {
         setEndSeq(null);
         setFollowing(true);
       }
-    } else if (fromBottom > 200) {
+    } else if (movedUp && fromBottom > 200) {
       if (endSeq === null && msgs.length) setEndSeq(msgs[end - 1].seq);
       setFollowing(false);
     }
-    if (box.scrollTop < NEAR_EDGE_PX) {
+    if (movedUp && box.scrollTop < NEAR_EDGE_PX) {
       if (start > 0) setEndSeq(msgs[Math.max(WINDOW, end - STEP) - 1].seq);
       else if (log.hasOlder) loadOlder(room.id);
     }

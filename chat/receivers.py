@@ -26,17 +26,27 @@ def _seat_new_member(sender, person, **kwargs) -> None:
 
 
 @receiver(signals.person_changed)
-def _reseat(sender, person, **kwargs) -> None:
+def _follow_change(sender, person, **kwargs) -> None:
+    """Open sockets reload who the person is and follow their rooms, after the change commits:
+    ``refresh`` first (so a socket's own room check sees the new role and address), then the
+    rooms they lost and gained."""
+    broadcast.publish_user_control(person.pk, "refresh")
     rooms.seat_person(person)
+
+
+@receiver(signals.person_removed)
+def _close_removed(sender, person_id, **kwargs) -> None:
+    """A deactivated account's sockets close with 4003 ``removed``, on every worker."""
+    broadcast.publish_user_control(person_id, "remove")
+
+
+@receiver(signals.person_signed_out)
+def _close_signed_out(sender, person_id, tokens, **kwargs) -> None:
+    """Logout closes the person's cookie sockets; a password change all of them (4001)."""
+    broadcast.publish_user_control(person_id, "sign_out", tokens=tokens)
 
 
 @receiver(signals.token_revoked)
 def _close_token_sockets(sender, person_id, token_id, **kwargs) -> None:
     """Sockets opened with a revoked token close within a second (OWASP: close at logout)."""
     broadcast.publish_user_control(person_id, "revoke", token=token_id)
-
-
-@receiver(signals.person_changed)
-def _refresh_sockets(sender, person, **kwargs) -> None:
-    """Open sockets reload who the person is (role, party badge) after the change commits."""
-    broadcast.publish_user_control(person.pk, "refresh")

@@ -36,13 +36,14 @@ from community.signals import (
     community_created,
     neighbourhood_created,
     person_approved,
-    person_changed,
+    person_signed_out,
 )
 from core.errors import ActionError, ErrorCode
 from core.policy import (
     Actor,
     require_display_name,
     require_manage_invites,
+    require_manage_person,
     require_review_application,
     require_review_joins,
 )
@@ -160,18 +161,94 @@ def do_reject(actor: Actor, person_id: int, reason: str) -> Person:
     return person
 
 
+# --- Changing a person (the admin, commands and HTTP alike) ------------------------------------
+# Each saves the person, and ``Person.save`` announces the change (community.signals): the chat
+# app moves their open sockets between rooms, or closes them, on every worker.
+
+
+def _person_to_manage(actor: Actor | None, person_id: int) -> Person:
+    """The person, locked for the change; ``actor`` None is the operator's console."""
+    person = Person.objects.select_for_update().filter(pk=person_id).first()
+    if person is None:
+        raise ActionError(ErrorCode.NOT_FOUND, _("找不到这个人。"))
+    if actor is not None:
+        require_manage_person(actor, person.community_id)
+    return person
+
+
 @transaction.atomic
-def do_change_role(
-    person: Person, *, role: str | None = None, party_member: bool | None = None
+def change_role(
+    actor: Actor | None,
+    person_id: int,
+    *,
+    role: str | None = None,
+    party_member: bool | None = None,
 ) -> Person:
-    """Change what a person is; the chat app moves them between role-based rooms."""
+    """Change what a person is (role, 党员 badge); their sockets move between role-based rooms."""
+    person = _person_to_manage(actor, person_id)
     if role is not None:
+        if role not in Role.values:
+            raise ActionError(ErrorCode.INVALID, _("没有这种身份。"), field="role")
         person.role = role
     if party_member is not None:
         person.party_member = party_member
     person.save(update_fields=["role", "party_member"])
-    person_changed.send(sender=Person, person=person)
     return person
+
+
+@transaction.atomic
+def move_person(
+    actor: Actor | None,
+    person_id: int,
+    community: Community,
+    neighbourhood: Neighbourhood | None = None,
+) -> Person:
+    """Move a person to another 小区 or community (a cadre moving someone out of their community
+    must manage the new one too: in practice staff). Their sockets leave the rooms they lost and
+    join the new ones.
+    """
+    if neighbourhood is not None and neighbourhood.community_id != community.pk:
+        raise ActionError(ErrorCode.INVALID, _("该小区不属于这个社区。"), field="neighbourhood")
+    person = _person_to_manage(actor, person_id)
+    if actor is not None:
+        require_manage_person(actor, community.pk)
+    person.community = community
+    person.neighbourhood = neighbourhood
+    person.save(update_fields=["community", "neighbourhood"])
+    return person
+
+
+@transaction.atomic
+def deactivate_person(actor: Actor | None, person_id: int) -> Person:
+    """Deactivate an account: every open socket closes (``removed``), every session and token
+    stops working. Memberships are kept for a reactivation."""
+    person = _person_to_manage(actor, person_id)
+    if actor is not None and actor.person_id == person.pk:
+        raise ActionError(ErrorCode.INVALID, _("不能停用自己的账号。"))
+    person.is_active = False
+    person.save(update_fields=["is_active"])
+    return person
+
+
+@transaction.atomic
+def reactivate_person(actor: Actor | None, person_id: int) -> Person:
+    """Let a deactivated person in again (their tokens work again; they log in anew)."""
+    person = _person_to_manage(actor, person_id)
+    person.is_active = True
+    person.save(update_fields=["is_active"])
+    return person
+
+
+@transaction.atomic
+def end_sessions(person_id: int) -> None:
+    """Logging out ends every browser session of the person and closes their cookie sockets.
+
+    Raising the session generation changes the session hash every session was stamped with
+    (``Person.get_session_auth_hash``), so Django drops each at its next request and the
+    handshake refuses it. Bearer tokens live on: they end with ``DELETE /api/v1/auth/token``.
+    """
+    Person.objects.filter(pk=person_id).update(session_generation=F("session_generation") + 1)
+    person_signed_out.send(sender=Person, person_id=person_id, tokens=False)
 
 
 # --- Invite codes (邀请码) ----------------------------------------------------------------------

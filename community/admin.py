@@ -25,7 +25,7 @@ from community.models import (
     Verification,
 )
 from community.views import guard_login
-from core.errors import ActionError
+from core.errors import ActionError, ErrorCode
 from core.policy import Actor
 
 # The admin's own login page is a password form too: same limit as /accounts/login/ and the API.
@@ -74,6 +74,28 @@ class NeighbourhoodAdmin(admin.ModelAdmin):
             super().save_model(request, obj, form, change)
         else:
             _adopt(obj, community_actions.create_neighbourhood(obj.community, obj.name))
+
+
+#: Person fields the admin changes only through an action.
+ROUTED_FIELDS = frozenset({"community", "neighbourhood", "role", "party_member", "is_active"})
+
+
+def _apply_routed(actor: Actor, person: Person, wanted: dict) -> None:
+    """The admin form's changes to routed fields, one action per act."""
+    if {"community", "neighbourhood"} & set(wanted):
+        community = wanted.get("community", person.community)
+        neighbourhood = wanted.get("neighbourhood", person.neighbourhood)
+        if community is None:
+            raise ActionError(ErrorCode.INVALID, _("请选择社区。"), field="community")
+        community_actions.move_person(actor, person.pk, community, neighbourhood)
+    if {"role", "party_member"} & set(wanted):
+        community_actions.change_role(
+            actor, person.pk, role=wanted.get("role"), party_member=wanted.get("party_member")
+        )
+    if wanted.get("is_active") is False:
+        community_actions.deactivate_person(actor, person.pk)
+    elif wanted.get("is_active") is True:
+        community_actions.reactivate_person(actor, person.pk)
 
 
 @admin.register(Person)
@@ -142,10 +164,22 @@ class PersonAdmin(admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
+        """Other fields as the form has them; 小区, community, role and account state through
+        the actions (community.actions), which the person's open sockets follow."""
+        routed = ROUTED_FIELDS & set(form.changed_data)
+        if not change or not routed:
+            super().save_model(request, obj, form, change)
+            return
+        wanted = {name: getattr(obj, name) for name in routed}
+        for name in routed:  # as loaded: the form's initial holds a foreign key's id
+            attname = Person._meta.get_field(name).attname
+            setattr(obj, attname, form.initial.get(name))
         super().save_model(request, obj, form, change)
-        if {"role", "party_member"} & set(form.changed_data):
-            # Through the action, so the chat app moves them between role-based rooms.
-            community_actions.do_change_role(obj, role=obj.role, party_member=obj.party_member)
+        try:
+            _apply_routed(Actor.of(request.user), obj, wanted)
+        except ActionError as err:
+            self.message_user(request, f"{obj}: {err.message}", messages.ERROR)
+        obj.refresh_from_db()
 
     def _review(self, request, queryset, review) -> int:
         actor, done = Actor.of(request.user), 0

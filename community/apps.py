@@ -7,3 +7,6 @@ class CommunityConfig(AppConfig):
     name = "community"
     label = "community"
     verbose_name = "社区与居民 Communities and people"
+
+    def ready(self) -> None:
+        from community import receivers  # noqa: F401  (connects Django's logout hook)

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin, UserManager
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from community import signals
 from core import roles
 
 
@@ -153,8 +157,20 @@ class Person(AbstractBaseUser, PermissionsMixin):
 
     is_staff = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
+    #: Raised by a logout: every session of the person ends with it (see get_session_auth_hash).
+    session_generation = models.PositiveIntegerField(default=0, editable=False)
 
     objects = PersonManager()
+
+    #: What the person's open sockets follow: a change to any of these reaches them (``save``).
+    PLACE_FIELDS = (
+        "role",
+        "party_member",
+        "community_id",
+        "neighbourhood_id",
+        "observer_street_id",
+        "observer_district_id",
+    )
 
     USERNAME_FIELD = "username"
     EMAIL_FIELD = "email"
@@ -178,6 +194,65 @@ class Person(AbstractBaseUser, PermissionsMixin):
     @property
     def is_approved(self) -> bool:
         return self.verification == Verification.APPROVED and self.is_active
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        person = super().from_db(db, field_names, values)
+        person._as_saved = person._watched()
+        return person
+
+    def _watched(self) -> dict[str, Any]:
+        loaded = self.__dict__
+        names = (*self.PLACE_FIELDS, "is_active", "verification")
+        return {name: loaded[name] for name in names if name in loaded}
+
+    def save(self, *args, **kwargs) -> None:
+        """Save, then announce what changed (``community.signals``), whoever is saving.
+
+        Inside the saving transaction, so the chat app's answer (rooms left and joined, sockets
+        told after commit) commits or rolls back with it. A hash upgrade at login is not a
+        password change (Django clears ``_password`` for it).
+        """
+        password_changed = self._password is not None
+        super().save(*args, **kwargs)
+        before, self._as_saved = getattr(self, "_as_saved", None), self._watched()
+        if before is not None:
+            self._announce(before, password_changed)
+
+    def _announce(self, before: dict[str, Any], password_changed: bool) -> None:
+        def was(name: str) -> Any:
+            return before.get(name, getattr(self, name))  # a deferred field did not change
+
+        was_approved = was("verification") == Verification.APPROVED and was("is_active")
+        if was_approved and not self.is_approved:
+            signals.person_removed.send(sender=Person, person_id=self.pk)
+            return
+        if password_changed:
+            self.api_tokens.all().delete()
+            signals.person_signed_out.send(sender=Person, person_id=self.pk, tokens=True)
+        if not self.is_approved:
+            return
+        moved = any(was(name) != getattr(self, name) for name in self.PLACE_FIELDS)
+        # An approval announces itself (person_approved); a reactivation is announced here.
+        reactivated = not was_approved and was("verification") == Verification.APPROVED
+        if moved or reactivated:
+            signals.person_changed.send(sender=Person, person=self)
+
+    def get_session_auth_hash(self) -> str:
+        return self._session_hash(None)
+
+    def get_session_auth_fallback_hash(self):
+        for secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._session_hash(secret)
+
+    def _session_hash(self, secret: str | None) -> str:
+        """Django's HMAC of the password, and of the session generation once a logout raised it
+        (so every session of the person ends; generation 0 keeps Django's own value)."""
+        value = self.password
+        if self.session_generation:
+            value = f"{value}:{self.session_generation}"
+        key_salt = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash"
+        return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
 
     @property
     def location(self) -> str:

@@ -250,6 +250,16 @@ def require_find_people(actor: Actor) -> None:
         raise forbidden()
 
 
+def may_manage_person(actor: Actor, community_id: int | None) -> bool:
+    """A cadre of the person's community changes their role, 小区 or account (staff anywhere)."""
+    return actor.is_staff or (community_id is not None and may_review_joins(actor, community_id))
+
+
+def require_manage_person(actor: Actor, community_id: int | None) -> None:
+    if not may_manage_person(actor, community_id):
+        raise forbidden(_("只有本社区的居委干部可以调整居民的身份、小区或账号。"))
+
+
 def may_observe(actor: Actor, place: Place | None) -> bool:
     """An observer sees the public rooms of communities in their street or district (观察权限)."""
     if place is None or not (actor.approved and actor.is_observer):

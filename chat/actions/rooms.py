@@ -110,14 +110,17 @@ def drop_member(room: Room, person_id: int) -> bool:
 def seat_person(person: Person) -> None:
     """Bring a person's automatic memberships in line with their address and role.
 
-    Called on approval (the moment a resident joins their 小区群) and on any change of role.
-    Topic and direct rooms are left alone.
+    Called on approval (the moment a resident joins their 小区群) and on any change of role or
+    address. Topic rooms of the person's community and direct rooms are left alone; topic rooms
+    of a community they moved out of are left with the rest.
     """
     wanted = automatic_rooms(person)
+    held = Membership.objects.filter(person=person).select_related("room")
     current = {
         m.room_id: m
-        for m in Membership.objects.filter(person=person).select_related("room")
-        if m.room.kind not in (RoomKind.TOPIC, RoomKind.DIRECT)
+        for m in held
+        if m.room.kind != RoomKind.DIRECT
+        and (m.room.kind != RoomKind.TOPIC or m.room.community_id != person.community_id)
     }
     rooms = Room.objects.in_bulk(list(wanted))
     for room_id, rank in wanted.items():

@@ -79,12 +79,12 @@ def test_approval_seats_the_applicant_and_announces_the_join(cast, garden_room):
 
 
 def test_becoming_a_party_member_adds_the_party_room(cast):
-    community_actions.do_change_role(cast.resident, party_member=True)
+    community_actions.change_role(None, cast.resident.pk, party_member=True)
     assert "党员群" in rooms_of(cast.resident)
 
 
 def test_losing_a_role_leaves_its_rooms(cast):
-    community_actions.do_change_role(cast.property, role=Role.RESIDENT)
+    community_actions.change_role(None, cast.property.pk, role=Role.RESIDENT)
     assert "五位一体协调群" not in rooms_of(cast.property)
 
 

@@ -151,10 +151,18 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self.hub.leave_person(self.actor.person_id, self.delivery)
 
     async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
-        """Close the socket; from here on nothing more is delivered to it."""
+        """Close the socket with the code's documented reason (docs/protocol.md, Close codes);
+        from here on nothing more is delivered to it. Where autobahn is reached, it writes the
+        close itself: daphne passes a close's code on but not its reason."""
         delivery = getattr(self, "delivery", None)
         if delivery is not None:
             delivery.close_decided()
+        if isinstance(code, bool):
+            code = None  # Channels: True means "no code"
+        reason = reason or protocol.CLOSE_REASONS.get(code)
+        raw = delivery.raw if delivery is not None else None
+        if code is not None and raw is not None and raw.close(code, reason):
+            return
         await super().close(code=code, reason=reason)
 
     # --- Client frames -------------------------------------------------------------------------
@@ -339,8 +347,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self._close_room(event["room"])
         elif op == "revoke" and self.token_id is not None and event.get("token") == self.token_id:
             await self.close(code=protocol.CLOSE_TOKEN_REVOKED)
+        elif op == "sign_out" and (self.token_id is None or event.get("tokens")):
+            await self.close(code=protocol.CLOSE_TOKEN_REVOKED)  # logout, password change
+        elif op == "remove":
+            await self.close(code=protocol.CLOSE_REMOVED)  # deactivated
         elif op == "refresh":
-            self.actor = await db(actor_of)(self.actor.person_id)
+            await self._reload_actor()
 
     async def _open_room(self, room_id: int) -> None:
         if room_id in self.delivery.ceilings:
@@ -365,6 +377,20 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         await presence.room_closed(self.connection_id, self.actor, room_id)
         await self.send_frame({"type": "room_left", "room": room_id})
+
+    async def _reload_actor(self) -> None:
+        """Who the person is now (role, 小区, community), and the rooms that follow from it:
+        those lost are left, those gained opened, as ``room_left`` / ``room_joined``."""
+        self.actor = await db(actor_of)(self.actor.person_id)
+        if not self.actor.approved:
+            await self.close(code=protocol.CLOSE_REMOVED)
+            return
+        readable = set(await db(readable_room_ids)(self.actor))
+        held = self.joined | set(self.delivery.ceilings)
+        for room_id in sorted(held - readable):
+            await self._close_room(room_id)
+        for room_id in sorted(readable - held):
+            await self._open_room(room_id)
 
 
 def _with_ref(frame: dict[str, Any], ref: str | None) -> dict[str, Any]:

@@ -89,6 +89,14 @@ class RawWriter:
         protocol = compat_daphne.protocol_behind(send)
         return cls(protocol) if compat_autobahn.is_websocket(protocol) else None
 
+    def close(self, code: int, reason: str | None) -> bool:
+        """Start the closing handshake with a code and reason; False if the socket is not open."""
+        protocol = self.protocol
+        if protocol.state != protocol.STATE_OPEN:
+            return False
+        protocol.sendClose(code=code, reason=reason)
+        return True
+
     def write(self, data: bytes) -> int:
         """Write one frame: ``SENT`` (the kernel took all of it), ``QUEUED`` (some or all of it
         waits in the transport's buffer), or ``CLOSED`` (falsy: the socket is no longer open)."""

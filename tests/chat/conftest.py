@@ -69,7 +69,7 @@ class Client:
     async def recv(self, timeout: float = TIMEOUT) -> dict:
         out = await self.ws.receive_output(timeout)
         if out["type"] == "websocket.close":
-            return {"type": "__closed__", "code": out.get("code")}
+            return {"type": "__closed__", "code": out.get("code"), "reason": out.get("reason")}
         if out.get("bytes") is not None:
             return msgpack.unpackb(out["bytes"], raw=False)
         return json.loads(out["text"])

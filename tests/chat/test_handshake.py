@@ -175,7 +175,8 @@ async def test_revoking_the_token_closes_its_open_socket(tcast):
     token = await database_sync_to_async(issue_token)(tcast.resident)
     alice = await connect(tcast.resident, path=f"/ws/v1?token={token}")
     await database_sync_to_async(revoke_token)(token)
-    assert (await alice.recv_until("__closed__", timeout=1))["code"] == 4001
+    closed = await alice.recv_until("__closed__", timeout=1)
+    assert (closed["code"], closed["reason"]) == (4001, "token_revoked")
 
 
 async def test_a_burst_of_handshakes_beyond_the_turn_limit_all_open(tcast, settings):
@@ -201,7 +202,11 @@ async def open_one_more(person) -> dict:
 async def test_one_socket_more_than_a_person_may_hold_is_closed_with_4029(tcast, settings):
     settings.LINLI_SOCKETS_PER_PERSON = 2
     held = [await connect(tcast.resident), await connect(tcast.resident)]
-    assert await open_one_more(tcast.resident) == {"type": "websocket.close", "code": 4029}
+    assert await open_one_more(tcast.resident) == {
+        "type": "websocket.close",
+        "code": 4029,
+        "reason": "too_many_sockets",
+    }
     for client in held:
         await client.close()
 

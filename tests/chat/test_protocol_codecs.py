@@ -216,3 +216,16 @@ def test_close_codes_are_in_the_application_range_with_short_ascii_reasons():
     for code, reason in CLOSE_REASONS.items():
         assert 4000 <= code <= 4999
         assert reason.isascii() and 0 < len(reason) <= 123
+
+
+def test_every_close_code_and_reason_is_the_one_docs_protocol_md_documents():
+    import re
+    from pathlib import Path
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "protocol.md").read_text()
+    section = docs.split("## Close codes", 1)[1].split("\n## ", 1)[0]
+    documented = {
+        int(code): reason
+        for code, reason in re.findall(r"^\| `(4\d{3})` \| `(\w+)` \|", section, re.M)
+    }
+    assert documented == CLOSE_REASONS

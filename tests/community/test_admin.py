@@ -85,3 +85,82 @@ def test_the_admin_login_is_rate_limited_too(client, cast):
         assert response.status_code == 200
     response = client.post("/admin/login/", {"username": "root", "password": "admin-pass-123"})
     assert response.status_code == 429
+
+
+def person_form(person: Person, **changes) -> dict:
+    """The admin's change form for ``person`` as the browser would post it, with ``changes``."""
+    values = {
+        "username": person.username,
+        "display_name": person.display_name,
+        "community": person.community_id or "",
+        "neighbourhood": person.neighbourhood_id or "",
+        "building": person.building,
+        "unit": person.unit,
+        "room_number": person.room_number,
+        "role": person.role,
+        "observer_street": "",
+        "observer_district": "",
+        "is_active": person.is_active,
+        "party_member": person.party_member,
+        "show_building": person.show_building,
+        "is_staff": person.is_staff,
+        "is_superuser": person.is_superuser,
+        **changes,
+    }
+    return {k: ("on" if v is True else v) for k, v in values.items() if v is not False}
+
+
+def test_moving_a_person_in_the_admin_goes_through_move_person(client, cast, staff, monkeypatch):
+    moved = []
+    monkeypatch.setattr(
+        actions, "move_person", lambda *a, real=actions.move_person: moved.append(a) or real(*a)
+    )
+    client.post(
+        f"/admin/community/person/{cast.resident.pk}/change/",
+        person_form(cast.resident, neighbourhood=cast.court.pk),
+    )
+    cast.resident.refresh_from_db()
+    assert cast.resident.neighbourhood == cast.court and len(moved) == 1
+    rooms = set(cast.resident.memberships.values_list("room__name", flat=True))
+    assert "江湾华庭小区群" in rooms and "翠湖苑小区群" not in rooms
+
+
+def test_a_role_change_in_the_admin_seats_the_person_in_the_roles_rooms(client, cast, staff):
+    client.post(
+        f"/admin/community/person/{cast.resident.pk}/change/",
+        person_form(cast.resident, role="police"),
+    )
+    rooms = set(cast.resident.memberships.values_list("room__name", flat=True))
+    assert "五位一体协调群" in rooms
+
+
+def test_deactivating_in_the_admin_goes_through_deactivate_person(client, cast, staff, monkeypatch):
+    done = []
+    monkeypatch.setattr(
+        actions,
+        "deactivate_person",
+        lambda *a, real=actions.deactivate_person: done.append(a) or real(*a),
+    )
+    client.post(
+        f"/admin/community/person/{cast.resident.pk}/change/",
+        person_form(cast.resident, is_active=False),
+    )
+    cast.resident.refresh_from_db()
+    assert cast.resident.is_active is False and len(done) == 1
+
+
+def test_a_cadre_cannot_move_a_person_of_another_community(cast):
+    from core.errors import ActionError
+    from core.policy import Actor
+
+    with pytest.raises(ActionError) as caught:
+        actions.move_person(Actor.of(cast.cadre), cast.outsider.pk, cast.community, cast.garden)
+    assert caught.value.code == "forbidden"
+
+
+def test_a_neighbourhood_outside_the_community_is_refused(cast):
+    from core.errors import ActionError
+
+    with pytest.raises(ActionError) as caught:
+        actions.move_person(None, cast.resident.pk, cast.other_community, cast.garden)
+    assert caught.value.code == "invalid"

@@ -15,6 +15,7 @@ event for this person. A socket has no channel-layer channel of its own.
 from __future__ import annotations
 
 import logging
+import random
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -37,7 +38,7 @@ from core.errors import ActionError, ErrorCode
 from core.policy import Actor
 from presence import online as presence
 from presence.actions import TypingThrottle, relay_typing
-from serving import admission, heap, transport
+from serving import admission, heap, shutdown, transport
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +112,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.joined: set[int] = set()
         self.hub = fanout.hub()
         heap.start()
+        if self.delivery.raw is not None:  # a real daphne worker: say goodbye on SIGTERM
+            shutdown.install(self.hub.restart)
         async with admission.turn():
             if transport.closed(self.delivery.transport):
                 return  # the client gave up while waiting its turn: nothing to open
@@ -149,6 +152,15 @@ class ChatConsumer(AsyncWebsocketConsumer):
         for room_id in list(self.joined):
             await self.hub.leave(room_id, self.delivery)
         await self.hub.leave_person(self.actor.person_id, self.delivery)
+
+    async def restart(self) -> None:
+        """The worker is stopping: tell the client when to come back (spread, so thousands do
+        not reconnect in the same instant), then close with 4012 ``server_restart``."""
+        if self.delivery.closing:
+            return
+        wait = round(random.uniform(1.0, settings.LINLI_RESTART_SPREAD_S), 1)  # noqa: S311  (jitter)
+        await self.send_frame({"type": "restart", "retry_after": wait})
+        await self.close(code=protocol.CLOSE_SERVER_RESTART)
 
     async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
         """Close the socket with the code's documented reason (docs/protocol.md, Close codes);

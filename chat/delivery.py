@@ -170,6 +170,11 @@ class Delivery:
         self.closed()
         self.socket = None  # type: ignore[assignment]
 
+    async def restart(self) -> None:
+        """The worker is stopping (``chat.fanout.Hub.restart``): the socket says goodbye."""
+        if self.socket is not None:
+            await self.socket.restart()
+
     def open_room(self, room_id: int, last_seq: int) -> None:
         """Start delivering a room live from ``last_seq`` (a ``room_joined``)."""
         self.ceilings[room_id] = self.live_from[room_id] = last_seq

@@ -48,6 +48,8 @@ class Receiver(Protocol):
 
     def check_outbox(self) -> None: ...
 
+    async def restart(self) -> None: ...
+
 
 class Hub:
     """The process's room subscriptions and the sockets behind them (one per event loop)."""
@@ -132,6 +134,14 @@ class Hub:
                         await pending
             except Exception:
                 log.exception("delivering to a socket failed")
+
+    async def restart(self) -> None:
+        """The worker is stopping: every local socket says goodbye, and the process waits until
+        they have closed (``serving.shutdown`` bounds the wait)."""
+        sockets = {receiver for members in self.people.values() for receiver in members}
+        await asyncio.gather(*(receiver.restart() for receiver in sockets), return_exceptions=True)
+        while self.people:
+            await asyncio.sleep(0.05)  # each closing handshake ends in the socket's disconnect
 
     async def _run(self) -> None:
         while True:

@@ -269,6 +269,8 @@ LINLI_SOCKETS_PER_PERSON = env.int("LINLI_SOCKETS_PER_PERSON", default=16)
 # Peers (addresses or CIDR networks, e.g. the nginx host) whose X-Forwarded-For the login rate
 # limiter believes. Empty: the TCP peer (REMOTE_ADDR) is the client.
 LINLI_TRUSTED_PROXIES = env.list("LINLI_TRUSTED_PROXIES", default=[])
+#: A stopping worker tells each socket to reconnect after 1 s to this many seconds, at random.
+LINLI_RESTART_SPREAD_S = env.float("LINLI_RESTART_SPREAD_S", default=10.0)
 #: Days a bearer token works from its issue; then the client logs in again (community.tokens).
 LINLI_TOKEN_TTL_DAYS = env.float("LINLI_TOKEN_TTL_DAYS", default=30.0)
 

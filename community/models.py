@@ -201,6 +201,18 @@ class Person(AbstractBaseUser, PermissionsMixin):
         person._as_saved = person._watched()
         return person
 
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None) -> None:
+        """What is stored now is what a later save compares to (for the fields read again: a
+        deferred field loaded on first use must not hide an unsaved change to another)."""
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        current = self._watched()
+        if fields is None:
+            self._as_saved = current
+            return
+        read = {self._meta.get_field(name).attname for name in fields}
+        saved = getattr(self, "_as_saved", None) or {}
+        self._as_saved = {**saved, **{k: v for k, v in current.items() if k in read}}
+
     def _watched(self) -> dict[str, Any]:
         loaded = self.__dict__
         names = (*self.PLACE_FIELDS, "is_active", "verification")

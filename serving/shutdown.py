@@ -53,4 +53,4 @@ async def _drain_then(drain, previous, signum, frame) -> None:
         if callable(previous):
             previous(signum, frame)
         else:
-            raise SystemExit(0)
+            signal.raise_signal(signum)  # the default action, restored in on_term

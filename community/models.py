@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin, UserManager
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -221,15 +221,16 @@ class Person(AbstractBaseUser, PermissionsMixin):
     def save(self, *args, **kwargs) -> None:
         """Save, then announce what changed (``community.signals``), whoever is saving.
 
-        Inside the saving transaction, so the chat app's answer (rooms left and joined, sockets
-        told after commit) commits or rolls back with it. A hash upgrade at login is not a
-        password change (Django clears ``_password`` for it).
+        In one transaction with the save (the caller's, or its own), so the chat app's answer
+        (rooms left and joined, sockets told after commit) commits or rolls back with it. A hash
+        upgrade at login is not a password change (Django clears ``_password`` for it).
         """
         password_changed = self._password is not None
-        super().save(*args, **kwargs)
-        before, self._as_saved = getattr(self, "_as_saved", None), self._watched()
-        if before is not None:
-            self._announce(before, password_changed)
+        with transaction.atomic(using=kwargs.get("using")):
+            super().save(*args, **kwargs)
+            before, self._as_saved = getattr(self, "_as_saved", None), self._watched()
+            if before is not None:
+                self._announce(before, password_changed)
 
     def _announce(self, before: dict[str, Any], password_changed: bool) -> None:
         def was(name: str) -> Any:

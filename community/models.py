@@ -19,7 +19,6 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
-from community import signals
 from core import roles
 
 
@@ -219,37 +218,12 @@ class Person(AbstractBaseUser, PermissionsMixin):
         return {name: loaded[name] for name in names if name in loaded}
 
     def save(self, *args, **kwargs) -> None:
-        """Save, then announce what changed (``community.signals``), whoever is saving.
-
-        In one transaction with the save (the caller's, or its own), so the chat app's answer
-        (rooms left and joined, sockets told after commit) commits or rolls back with it. A hash
-        upgrade at login is not a password change (Django clears ``_password`` for it).
-        """
-        password_changed = self._password is not None
+        """Save; what changed is announced by the post-save hook (``community.receivers``),
+        whoever saves. In one transaction with the save (the caller's, or its own), so the chat
+        app's answer (rooms left and joined, sockets told after commit) commits or rolls back
+        with it."""
         with transaction.atomic(using=kwargs.get("using")):
             super().save(*args, **kwargs)
-            before, self._as_saved = getattr(self, "_as_saved", None), self._watched()
-            if before is not None:
-                self._announce(before, password_changed)
-
-    def _announce(self, before: dict[str, Any], password_changed: bool) -> None:
-        def was(name: str) -> Any:
-            return before.get(name, getattr(self, name))  # a deferred field did not change
-
-        was_approved = was("verification") == Verification.APPROVED and was("is_active")
-        if was_approved and not self.is_approved:
-            signals.person_removed.send(sender=Person, person_id=self.pk)
-            return
-        if password_changed:
-            self.api_tokens.all().delete()
-            signals.person_signed_out.send(sender=Person, person_id=self.pk, tokens=True)
-        if not self.is_approved:
-            return
-        moved = any(was(name) != getattr(self, name) for name in self.PLACE_FIELDS)
-        # An approval announces itself (person_approved); a reactivation is announced here.
-        reactivated = not was_approved and was("verification") == Verification.APPROVED
-        if moved or reactivated:
-            signals.person_changed.send(sender=Person, person=self)
 
     def get_session_auth_hash(self) -> str:
         return self._session_hash(None)

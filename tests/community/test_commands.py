@@ -1,4 +1,4 @@
-"""The operator's commands: seed_demo and import_residents."""
+"""The operator's commands: seed_demo, import_residents and person."""
 
 from io import StringIO
 
@@ -172,3 +172,26 @@ def test_import_refuses_a_file_without_the_required_columns(cast, tmp_path):
     path.write_text("username,phone\nwang,13900000001\n", encoding="utf-8")
     with pytest.raises(CommandError, match="id_number"):
         run("import_residents", str(path), "--community", str(cast.community.pk))
+
+
+def test_the_person_command_deactivates_through_the_action(cast):
+    run("person", cast.resident.username, "--deactivate")
+    cast.resident.refresh_from_db()
+    assert cast.resident.is_active is False
+
+
+def test_the_person_command_moves_a_person_and_their_rooms(cast):
+    run("person", cast.resident.username, "--move", str(cast.court.pk))
+    rooms = set(cast.resident.memberships.values_list("room__name", flat=True))
+    assert "江湾华庭小区群" in rooms and "翠湖苑小区群" not in rooms
+
+
+def test_the_person_command_gives_a_role_and_its_rooms(cast):
+    run("person", cast.resident.username, "--role", "police", "--party", "yes")
+    rooms = set(cast.resident.memberships.values_list("room__name", flat=True))
+    assert {"五位一体协调群", "党员群"} <= rooms
+
+
+def test_the_person_command_refuses_an_unknown_person(db):
+    with pytest.raises(CommandError):
+        run("person", "nobody")

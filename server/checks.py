@@ -35,17 +35,3 @@ def public_url_in_production(app_configs, **kwargs):
         ]
     return []
 
-
-@register(Tags.compatibility)
-def serving_libraries_have_what_teardown_needs(app_configs, **kwargs):
-    """linli.E010: closed connections are freed without a collection only while these exist."""
-    from serving import teardown
-
-    return [
-        Error(
-            f"{name} is gone: closed connections would wait for full garbage collections.",
-            hint="Update serving/teardown.py for this daphne/Twisted/autobahn version.",
-            id="linli.E010",
-        )
-        for name in teardown.missing()
-    ]

@@ -48,6 +48,12 @@ def is_open(protocol: WebSocketProtocol) -> bool:
     return protocol.state == WebSocketProtocol.STATE_OPEN
 
 
+def drop_state_futures(protocol: Any) -> None:
+    """Let a closed protocol drop its ``is_open``/``is_closed`` futures: autobahn resolves
+    ``is_closed`` with the protocol itself, so the future and the protocol refer to each other."""
+    protocol.is_closed = protocol.is_open = None
+
+
 def no_compression() -> bool:
     """daphne's WebSocket factory refuses a permessage-deflate offer: no socket it serves ever
     negotiates an extension, so ready-made plain frames are valid on every one."""
@@ -70,6 +76,8 @@ def needs() -> list[Need]:
         *on(WebSocketProtocol, "STATE_OPEN", "STATE_CONNECTING", name=_WS),
         # Set on the instance by the handshake: looked for on a protocol that just made one.
         Need(_WS, "state", _opened_protocol),
+        Need(_WS, "is_closed", WebSocketProtocol),  # set by __init__: a fresh instance
+        Need(_WS, "is_open", WebSocketProtocol),
         Fact("daphne.ws_protocol.WebSocketFactory refuses per-message compression", no_compression),
     ]
 

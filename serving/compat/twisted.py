@@ -54,6 +54,11 @@ def requests_in_progress(protocol: Any) -> int:
     return len(protocol._channel.requests)
 
 
+def forget_requests(channel: Any) -> None:
+    """Let an HTTP channel drop the requests it keeps (``HTTPChannel.requests``)."""
+    channel.requests.clear()
+
+
 def _http_protocol() -> Any:
     return http.HTTPFactory().buildProtocol(None)
 

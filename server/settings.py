@@ -174,7 +174,13 @@ if REDIS_URL:
             }
         }
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # The rate limits' counters under the deployment's own prefix, like the layer's and
+            # presence's keys: several deployments (or test runs) share a Redis safely.
+            "KEY_PREFIX": LINLI_CHANNEL_PREFIX,
+        }
     }
 else:
     CHANNEL_LAYERS = {

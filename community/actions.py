@@ -38,6 +38,7 @@ from community.signals import (
     person_approved,
     person_signed_out,
 )
+from core import text
 from core.errors import ActionError, ErrorCode
 from core.policy import (
     Actor,
@@ -81,6 +82,27 @@ def create_neighbourhood(community: Community, name: str) -> Neighbourhood:
     return neighbourhood
 
 
+#: As long as a display name may be (``Person.display_name``).
+DISPLAY_NAME_LIMIT = 40
+
+
+def checked_display_name(role: str, value: str) -> str:
+    """A display name as every way of setting one takes it: the text rules of every name
+    (``core.text.name``: one visible line, no controls or bidi overrides) and the rule on
+    official titles (``core.policy.require_display_name``).
+
+    Raises:
+        ActionError: ``invalid`` naming ``display_name``; ``forbidden`` for a resident taking an
+            official's title.
+    """
+    try:
+        name = text.name(value, field="display_name", limit=DISPLAY_NAME_LIMIT)
+    except text.TextError as err:
+        raise ActionError(ErrorCode.INVALID, str(err), field="display_name") from err
+    require_display_name(role, name)
+    return name
+
+
 @transaction.atomic
 def do_enrol(
     *,
@@ -94,7 +116,7 @@ def do_enrol(
     **fields,
 ) -> Person:
     """Create an already-verified person (staff onboarding, roster import, the demo); seat them."""
-    require_display_name(role, display_name)
+    display_name = checked_display_name(role, display_name)
     if neighbourhood is not None and neighbourhood.community_id != getattr(community, "pk", None):
         raise ActionError(ErrorCode.INVALID, _("该小区不属于这个社区。"))
     person = Person(

@@ -19,12 +19,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from community import actions
-from community.actions import INVITE_ALPHABET, check_password_strength, record_personal_data_access
+from community.actions import (
+    INVITE_ALPHABET,
+    check_password_strength,
+    checked_display_name,
+    record_personal_data_access,
+)
 from community.identity import check_id_number, check_phone, identity_fields
 from community.models import ActivationCode, Neighbourhood, Person, Role
 from community.signals import person_changed
 from core.errors import ActionError, ErrorCode
-from core.policy import Actor, require_display_name, require_enrol, require_review_joins
+from core.policy import Actor, require_enrol, require_review_joins
 
 #: Long enough to reach everyone in a building, short enough that a lost sheet soon goes stale.
 ACTIVATION_DAYS = 14
@@ -147,18 +152,16 @@ def do_activate(code: str, password: str, display_name: str) -> Person:
 
     Raises:
         ActionError: ``not_found`` for a code that does not work (see ``check_activation``);
-            ``invalid`` (with ``field``) for a weak password or a display name that is empty or
-            over 40 characters. Nothing is written then, and the code still works.
+            ``invalid`` (with ``field``) for a weak password or a display name the text rules
+            refuse (``checked_display_name``); ``forbidden`` for an official's title. Nothing is
+            written then, and the code still works.
     """
     activation = check_activation(code)
     locked = ActivationCode.objects.select_for_update().get(pk=activation.pk)
     if not locked.is_valid():  # used by a simultaneous request
         raise _invalid()
     person = activation.person
-    display_name = (display_name or "").strip()
-    if not display_name or len(display_name) > 40:
-        raise ActionError(ErrorCode.INVALID, _("昵称为1到40个字符。"), field="display_name")
-    require_display_name(person.role, display_name)
+    display_name = checked_display_name(person.role, display_name or "")
     check_password_strength(password or "", person)
     person.set_password(password)
     person.display_name = display_name

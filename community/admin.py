@@ -7,6 +7,7 @@ logged as a personal-data access.
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
@@ -98,6 +99,27 @@ def _apply_routed(actor: Actor, person: Person, wanted: dict) -> None:
         community_actions.reactivate_person(actor, person.pk)
 
 
+class PersonForm(forms.ModelForm):
+    """The admin's form for a person: the display name follows the rules it follows everywhere
+    else (``community.actions.checked_display_name``)."""
+
+    class Meta:
+        model = Person
+        fields = ["display_name"]  # the admin's ``fields`` below decide what the form shows
+
+    def clean(self):
+        cleaned = super().clean()
+        if "display_name" in cleaned:
+            role = cleaned.get("role") or self.instance.role
+            try:
+                cleaned["display_name"] = community_actions.checked_display_name(
+                    role, cleaned["display_name"]
+                )
+            except ActionError as err:
+                self.add_error("display_name", str(err.message))
+        return cleaned
+
+
 @admin.register(Person)
 class PersonAdmin(admin.ModelAdmin):
     """People: review joins here or over the API. New accounts come from the join form, the
@@ -112,6 +134,7 @@ class PersonAdmin(admin.ModelAdmin):
         "verification",
         "applied_at",
     ]
+    form = PersonForm
     list_filter = ["verification", "role", "community"]
     search_fields = ["username", "display_name"]
     actions = ["approve_applications", "reject_applications"]

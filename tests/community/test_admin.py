@@ -164,3 +164,21 @@ def test_a_neighbourhood_outside_the_community_is_refused(cast):
     with pytest.raises(ActionError) as caught:
         actions.move_person(None, cast.resident.pk, cast.other_community, cast.garden)
     assert caught.value.code == "invalid"
+
+
+def test_a_display_name_with_a_bidi_override_is_refused_in_the_admin(client, cast, staff):
+    client.post(
+        f"/admin/community/person/{cast.resident.pk}/change/",
+        person_form(cast.resident, display_name="居委\u202e记书李"),
+    )
+    cast.resident.refresh_from_db()
+    assert "\u202e" not in cast.resident.display_name
+
+
+def test_a_resident_cannot_be_given_an_officials_title_in_the_admin(client, cast, staff):
+    response = client.post(
+        f"/admin/community/person/{cast.resident.pk}/change/",
+        person_form(cast.resident, display_name="李书记"),
+    )
+    cast.resident.refresh_from_db()
+    assert cast.resident.display_name != "李书记" and response.status_code == 200

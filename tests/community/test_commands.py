@@ -203,6 +203,6 @@ def test_import_refuses_display_names_the_text_rules_refuse(cast, tmp_path):
         f"esc,\x1b[31m红,王秀英,{new_id_number()},13900000001,翠湖苑,1号楼,,101,",
         f"blank,\u3164\u200b,李建国,{new_id_number()},13900000002,翠湖苑,1号楼,,102,",
     )
-    out, err = run("import_residents", str(path), "--community", str(cast.community.pk))
+    _out, err = run("import_residents", str(path), "--community", str(cast.community.pk))
     assert "line 2:" in err and "line 3:" in err
     assert not Person.objects.filter(username__in=["esc", "blank"]).exists()

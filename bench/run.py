@@ -521,8 +521,10 @@ def server_for(peer: str, port: int, core: int, args, logdir: Path) -> Server:
                 "LINLI_CHANNEL_PREFIX": "linli_bench",
                 # Production settings: DEBUG would record every SQL query in memory.
                 "DEBUG": "0",
-                # The longest event-loop stall of every second, for the report.
+                # The longest event-loop stall of every second, for the report, and every
+                # stall past the 20 ms that a scenario must stay under.
                 "LINLI_LOOP_REPORT_S": "1",
+                "LINLI_STALL_LOG_MS": "20",
             }
         )
         env.update(dict(item.partition("=")[::2] for item in args.linli_env))

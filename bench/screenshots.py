@@ -1,7 +1,7 @@
 """Screenshots of the web client's main screens, in Chinese, phone and desktop (docs/screenshots/).
 
-On demand, against `linli demo` data in a fresh data directory, with a short conversation added
-through the actions (a notice the cadre pins, questions, a reply, a knock):
+On demand, against `linli demo`'s data (``seed_demo`` and ``seed_demo_chat``: the morning's
+conversation, the pinned 议题, a knock at the cadre's door) in a fresh data directory:
 
     python bench/screenshots.py [--out docs/screenshots]
 
@@ -33,36 +33,6 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
 ROOM = "海滨一村小区群"
 PASSWORD = "linli-demo"
-
-
-def converse() -> None:
-    """The conversation on the screenshots, stored through the actions (run with Django set up)."""
-    from chat.actions import knocks, messages, moderation
-    from chat.models import Room
-    from community.models import Person
-    from core.policy import Actor
-
-    people = {p.username: Actor.of(p) for p in Person.objects.all()}
-    room = Room.objects.get(name=ROOM).pk
-
-    def say(who: str, body: str, reply_to: int | None = None) -> int:
-        sent = messages.do_send(people[who], room, body, f"shot-{time.monotonic_ns()}", reply_to)
-        return sent.message.seq
-
-    notice = say("cadre1", "各位邻居好！3号楼电梯本周六上午9点到12点停运检修，请大家提前安排出行。")
-    moderation.do_pin(people["cadre1"], room, notice, "3号楼电梯周六检修")
-    say("resident3", "收到，谢谢居委通知！")
-    question = say("resident5", "请问停运期间，楼里行动不便的老人上下楼有人帮忙吗？")
-    say("cadre1", "有的，志愿者周六8点半起在3号楼大厅等候，需要帮忙的请在群里说一声。", question)
-    say("resident7", "我家在12楼，周六上午需要帮忙推一下轮椅，先谢谢大家了。")
-    say("resident1", "我周六上午有空，可以来帮忙！")
-    say("resident9", "小区东门的快递柜什么时候修好呀？已经坏了三天了。")
-    knocks.do_knock(
-        people["resident11"],
-        people["resident1"].person_id,
-        "王阿姨您好，我是11号楼的徐阿婆，想请教一下老年卡怎么办理。",
-        "shot-knock",
-    )
 
 
 def free_port() -> int:
@@ -114,14 +84,15 @@ def shoot(url: str, out: Path) -> None:
         phone.screenshot(path=out / "phone-rooms.png")
         room(phone)
         phone.screenshot(path=out / "phone-chat.png")
-        phone.goto(f"{url}/#/knock")
-        phone.get_by_text("徐阿婆").first.wait_for()
-        phone.wait_for_timeout(500)
-        phone.screenshot(path=out / "phone-knock.png")
 
         cadre = login("cadre1", PHONE)
+        cadre.goto(f"{url}/#/knock")
+        cadre.get_by_text("马大爷").first.wait_for()  # resident19, knocking at the cadre's door
+        cadre.wait_for_timeout(500)
+        cadre.screenshot(path=out / "phone-knock.png")
+        cadre.goto(f"{url}/#/")
         room(cadre)
-        article = cadre.get_by_role("article").filter(has_text="快递柜")
+        article = cadre.get_by_role("article").filter(has_text="快递").last
         article.get_by_role("button", name="消息操作").click()
         cadre.get_by_role("dialog").wait_for()
         cadre.screenshot(path=out / "phone-moderation.png")
@@ -151,7 +122,7 @@ def main() -> None:
     )
     linli(env, "migrate", "-v", "0")
     linli(env, "seed_demo")
-    subprocess.run([sys.executable, __file__, "--converse"], cwd=ROOT, env=env, check=True)
+    linli(env, "seed_demo_chat")
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "server.cli", "serve", "--port", str(port)],
@@ -169,10 +140,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] == ["--converse"]:
-        import django
-
-        django.setup()
-        converse()
-    else:
-        main()
+    main()

@@ -288,7 +288,7 @@ LINLI_GC_FREEZE_INTERVAL = env.float("LINLI_GC_FREEZE_INTERVAL", default=10.0)
 LINLI_GC_FULL_INTERVAL = env.float("LINLI_GC_FULL_INTERVAL", default=21600.0)
 #: A stall of the event loop this long (ms) or longer is logged with its cause
 #: (serving/loopwatch.py).
-LINLI_STALL_LOG_MS = env.float("LINLI_STALL_LOG_MS", default=20.0)
+LINLI_STALL_LOG_MS = env.float("LINLI_STALL_LOG_MS", default=100.0)
 #: Log the longest stall of every period of this many seconds (0: never; the benchmark sets it).
 LINLI_LOOP_REPORT_S = env.float("LINLI_LOOP_REPORT_S", default=0.0)
 
